@@ -1,0 +1,1 @@
+"""Accounts: users, role assignments with scopes (DESIGN.md's role table), login."""

@@ -1,0 +1,64 @@
+"""The roles of DESIGN.md and what each may do within its scope.
+
+A role is data: the region levels its scope may be and the permissions it grants there. Adding a
+role (a pillar's `party_member`, `department_staff` …) is one entry here plus its demo login.
+
+Permissions
+* `registry.view` / `.add` / `.change` / `.delete` — the registers (台账) and the region tree;
+* `pii.reveal` — see a resident's plaintext ID number and phone, with a stated purpose (logged);
+* `audit.view` — search the audit log.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from sixfold.core.models import Level
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    label: str
+    levels: tuple[str, ...]
+    perms: frozenset[str]
+
+
+REGISTRY_ALL = frozenset(
+    {"registry.view", "registry.add", "registry.change", "registry.delete", "pii.reveal"}
+)
+
+ROLES: dict[str, Role] = {
+    role.code: role
+    for role in [
+        Role(
+            "street_admin",
+            _("Street administrator"),
+            (Level.STREET, Level.DISTRICT, Level.CITY),
+            REGISTRY_ALL | {"audit.view"},
+        ),
+        Role(
+            "community_secretary",
+            _("Community party secretary"),
+            (Level.COMMUNITY, Level.VILLAGE),
+            REGISTRY_ALL | {"audit.view"},
+        ),
+        Role(
+            "community_worker",
+            _("Community worker"),
+            (Level.COMMUNITY, Level.VILLAGE),
+            REGISTRY_ALL,
+        ),
+        Role(
+            "grid_worker",
+            _("Grid worker"),
+            (Level.GRID,),
+            frozenset({"registry.view", "registry.add", "registry.change", "pii.reveal"}),
+        ),
+        Role("resident", _("Resident"), (Level.HOUSEHOLD,), frozenset({"registry.view"})),
+    ]
+}
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(code, role.label) for code, role in ROLES.items()]

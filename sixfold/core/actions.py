@@ -1,0 +1,388 @@
+"""Every change to the region tree and the registers goes through these functions.
+
+Each one is atomic, checks that the actor holds the permission over the node concerned, validates
+its input (raising `ValidationError` with field messages), and writes its audit event in the same
+transaction. Views, serializers, imports and the admin call these; none of them saves a register
+row directly.
+"""
+
+import datetime as dt
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import events, idcard, pii
+from .models import AuditEvent, Building, Household, Level, Region, Resident, Unit
+from .models.base import wrap_tags
+from .models.region import CHILD_LEVELS, child_code
+
+PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+def ensure_perm(user, perm: str, code: str) -> None:
+    """Refuse unless `user` holds `perm` over the node with `code` (system jobs pass None)."""
+    if user is None:
+        return
+    if not getattr(user, "is_authenticated", False) or not user.has_scoped_perm(perm, code):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+
+
+# --- validation shared by forms, API and imports ---------------------------------------------------
+def normalize_phone(value: str) -> str:
+    phone = re.sub(r"[\s()]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    return phone
+
+
+def clean_resident(data: dict, instance: Resident | None = None) -> dict:
+    """Check a resident's fields together; return them normalized or raise field errors."""
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+    name = (data.get("name") or "").strip()
+    if not name:
+        errors.setdefault("name", []).append(_("Please enter the name."))
+    elif len(name) > 50:
+        errors.setdefault("name", []).append(_("The name is too long (at most 50 characters)."))
+    cleaned["name"] = name
+
+    gender = data.get("gender")
+    if gender not in Resident.Gender.values:
+        errors.setdefault("gender", []).append(_("Please choose the gender."))
+    birth_date = data.get("birth_date")
+    if not isinstance(birth_date, dt.date):
+        errors.setdefault("birth_date", []).append(_("Please enter a valid birth date."))
+    elif birth_date > timezone.localdate():
+        errors.setdefault("birth_date", []).append(_("The birth date cannot be in the future."))
+
+    if "id_number" in data:
+        raw = data.get("id_number") or ""
+        if raw:
+            try:
+                number = idcard.validate(raw)
+            except ValidationError as exc:
+                errors.setdefault("id_number", []).extend(exc.messages)
+            else:
+                cleaned["id_number"] = number
+                if isinstance(birth_date, dt.date) and idcard.birth_date_of(number) != birth_date:
+                    errors.setdefault("id_number", []).append(
+                        _("The ID number's birth date (%(date)s) does not match the birth date.")
+                        % {"date": idcard.birth_date_of(number).isoformat()}
+                    )
+                if gender in Resident.Gender.values and idcard.gender_of(number) != gender:
+                    errors.setdefault("id_number", []).append(
+                        _("The ID number's gender digit does not match the gender.")
+                    )
+                duplicates = Resident.objects.filter(id_number_hash=pii.lookup_hash(number))
+                if instance is not None and instance.pk:
+                    duplicates = duplicates.exclude(pk=instance.pk)
+                if duplicates.exists():
+                    errors.setdefault("id_number", []).append(
+                        _("A resident with this ID number is already registered.")
+                    )
+
+    if "phone" in data:
+        phone = normalize_phone(data.get("phone") or "")
+        if phone and not PHONE_PATTERN.match(phone):
+            errors.setdefault("phone", []).append(
+                _("Enter an 11-digit mobile number or a landline such as 0531-12345678.")
+            )
+        cleaned["phone"] = phone
+
+    for field, choices in (
+        ("relation", Resident.Relation.values),
+        ("status", Resident.Status.values),
+    ):
+        if field in data and data[field] not in choices:
+            errors.setdefault(field, []).append(_("Please choose a valid option."))
+    if "tags" in data:
+        unknown = set(data["tags"] or []) - set(Resident.Tag.values)
+        if unknown:
+            errors.setdefault("tags", []).append(_("Unknown tag: %s") % ", ".join(sorted(unknown)))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+RESIDENT_PLAIN_FIELDS = ("name", "gender", "birth_date", "relation", "ethnicity", "status", "note")
+
+
+def _apply_resident_fields(resident: Resident, data: dict) -> None:
+    for field in RESIDENT_PLAIN_FIELDS:
+        if field in data:
+            setattr(resident, field, data[field])
+    if "tags" in data:
+        manual = [t for t in data["tags"] or [] if t != Resident.Tag.ELDERLY]
+        resident.tags = wrap_tags(manual)
+    if "id_number" in data and data["id_number"]:
+        if pii.lookup_hash(data["id_number"]) != resident.id_number_hash:
+            resident.set_id_number(data["id_number"])
+    if "phone" in data:
+        if (data["phone"] or "") == "":
+            resident.set_phone("")
+        elif pii.lookup_hash(data["phone"]) != resident.phone_hash:
+            resident.set_phone(data["phone"])
+
+
+def _save_resident(resident: Resident) -> None:
+    try:
+        with transaction.atomic():
+            resident.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"id_number": [_("A resident with this ID number is already registered.")]}
+        ) from None
+
+
+# --- residents ------------------------------------------------------------------------------
+@transaction.atomic
+def create_resident(household: Household, data: dict, *, by) -> Resident:
+    ensure_perm(by, "registry.add", household.code)
+    data = clean_resident(data)
+    if not data.get("id_number"):
+        raise ValidationError({"id_number": [_("Please enter the ID number.")]})
+    resident = Resident(household=household, code=household.code)
+    _apply_resident_fields(resident, data)
+    _save_resident(resident)
+    events.record(AuditEvent.Verb.CREATE, by=by, obj=resident, after=events.snapshot(resident))
+    return resident
+
+
+@transaction.atomic
+def change_resident(resident: Resident, data: dict, *, by) -> Resident:
+    ensure_perm(by, "registry.change", resident.code)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    merged = {
+        "name": resident.name,
+        "gender": resident.gender,
+        "birth_date": resident.birth_date,
+        **data,
+    }
+    if "id_number" not in merged and ("gender" in data or "birth_date" in data):
+        # The stored number must still agree with a changed birth date or gender.
+        merged["id_number"] = resident.plaintext_id_number()
+    data = clean_resident(merged, instance=resident)
+    before = events.snapshot(resident)
+    _apply_resident_fields(resident, data)
+    if "household" in data and data["household"].pk != resident.household_id:
+        new_household = data["household"]
+        ensure_perm(by, "registry.change", new_household.code)
+        resident.household = new_household
+        resident.code = new_household.code
+    after = events.snapshot(resident)
+    if after != before:
+        _save_resident(resident)
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=resident, before=before, after=after)
+    return resident
+
+
+@transaction.atomic
+def delete_resident(resident: Resident, *, by) -> None:
+    ensure_perm(by, "registry.delete", resident.code)
+    events.record(AuditEvent.Verb.DELETE, by=by, obj=resident, before=events.snapshot(resident))
+    resident.delete()
+
+
+@transaction.atomic
+def reveal_resident(resident: Resident, purpose: str, *, by) -> dict:
+    """Plaintext ID number and phone for a stated purpose; the reveal is logged."""
+    ensure_perm(by, "pii.reveal", resident.code)
+    purpose = (purpose or "").strip()
+    if len(purpose) < 2:
+        raise ValidationError({"purpose": [_("Please state why you need the plaintext.")]})
+    events.record(AuditEvent.Verb.REVEAL, by=by, obj=resident, purpose=purpose)
+    return {"id_number": resident.plaintext_id_number(), "phone": resident.plaintext_phone()}
+
+
+# --- region nodes, buildings, units, households -------------------------------------------------
+def _next_number(parent: Region, level: str) -> int:
+    from .models.region import segment_number
+
+    numbers = [
+        segment_number(code, level)
+        for code in Region.objects.filter(parent=parent, level=level).values_list("code", flat=True)
+    ]
+    return max(numbers, default=0) + 1
+
+
+def _new_node(
+    parent: Region, level: str, name: str, number: int | None, address: str = ""
+) -> Region:
+    if level not in CHILD_LEVELS[Level(parent.level)]:
+        raise ValidationError(
+            {
+                "parent": [
+                    _("A %(child)s cannot be placed under a %(parent)s.")
+                    % {"child": Level(level).label, "parent": parent.get_level_display()}
+                ]
+            }
+        )
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Please enter the name.")]})
+    if number is None:
+        number = _next_number(parent, level)
+    code = child_code(parent.code, level, number)
+    if Region.objects.filter(code=code).exists():
+        raise ValidationError({"number": [_("This number is already used here.")]})
+    region = Region(code=code, name=name, level=level, parent=parent, address=address)
+    region.save()
+    return region
+
+
+@transaction.atomic
+def create_region(
+    parent: Region, level: str, name: str, *, by, number: int | None = None
+) -> Region:
+    ensure_perm(by, "registry.add", parent.code)
+    region = _new_node(parent, level, name, number)
+    events.record(AuditEvent.Verb.CREATE, by=by, obj=region, after=events.snapshot(region))
+    return region
+
+
+@transaction.atomic
+def change_region(region: Region, data: dict, *, by) -> Region:
+    ensure_perm(by, "registry.change", region.code)
+    before = events.snapshot(region)
+    name = (data.get("name", region.name) or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Please enter the name.")]})
+    region.name = name
+    region.address = data.get("address", region.address) or ""
+    region.save(update_fields=["name", "address", "updated_at"])
+    after = events.snapshot(region)
+    if after != before:
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=region, before=before, after=after)
+    return region
+
+
+@transaction.atomic
+def create_building(grid: Region, data: dict, *, by) -> Building:
+    ensure_perm(by, "registry.add", grid.code)
+    if grid.level != Level.GRID:
+        raise ValidationError({"grid": [_("Buildings belong to a grid.")]})
+    region = _new_node(
+        grid, Level.BUILDING, data.get("name"), data.get("number"), data.get("address", "")
+    )
+    building = Building.objects.create(
+        region=region,
+        code=region.code,
+        compound=data.get("compound", ""),
+        floors=data.get("floors"),
+        structure=data.get("structure") or Building.Structure.MID_RISE,
+        note=data.get("note", ""),
+    )
+    events.record(AuditEvent.Verb.CREATE, by=by, obj=building, after=events.snapshot(building))
+    return building
+
+
+@transaction.atomic
+def change_building(building: Building, data: dict, *, by) -> Building:
+    ensure_perm(by, "registry.change", building.code)
+    before = {**events.snapshot(building), "name": building.region.name}
+    if "name" in data or "address" in data:
+        change_region(building.region, data, by=None)
+    for field in ("compound", "floors", "structure", "note"):
+        if field in data:
+            setattr(building, field, data[field])
+    building.save()
+    after = {**events.snapshot(building), "name": building.region.name}
+    if after != before:
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=building, before=before, after=after)
+    return building
+
+
+@transaction.atomic
+def create_unit(building: Building, data: dict, *, by) -> Unit:
+    ensure_perm(by, "registry.add", building.code)
+    region = _new_node(building.region, Level.UNIT, data.get("name"), data.get("number"))
+    unit = Unit.objects.create(
+        region=region,
+        code=region.code,
+        building=building,
+        floors=data.get("floors"),
+        note=data.get("note", ""),
+    )
+    events.record(AuditEvent.Verb.CREATE, by=by, obj=unit, after=events.snapshot(unit))
+    return unit
+
+
+ROOM_PATTERN = re.compile(r"^\d{1,4}$")
+
+
+def _clean_household(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    room = str(data.get("room", "")).strip()
+    if not ROOM_PATTERN.match(room):
+        errors["room"] = [_("Enter the room number as up to four digits, such as 301.")]
+    address = (data.get("address") or "").strip()
+    if "address" in data and not address:
+        errors["address"] = [_("Please enter the address.")]
+    if "housing" in data and data["housing"] not in Household.Housing.values:
+        errors["housing"] = [_("Please choose a valid option.")]
+    if "tags" in data:
+        unknown = set(data["tags"] or []) - set(Household.Tag.values)
+        if unknown:
+            errors["tags"] = [_("Unknown tag: %s") % ", ".join(sorted(unknown))]
+    if errors:
+        raise ValidationError(errors)
+    return {**data, "room": room, "address": address}
+
+
+@transaction.atomic
+def create_household(unit: Unit, data: dict, *, by) -> Household:
+    ensure_perm(by, "registry.add", unit.code)
+    data = _clean_household({"address": "", **data})
+    room = data["room"]
+    address = data["address"] or f"{unit}{room}"
+    region = _new_node(unit.region, Level.HOUSEHOLD, f"{room}", int(room), address)
+    household = Household.objects.create(
+        region=region,
+        code=region.code,
+        unit=unit,
+        room=room,
+        address=address,
+        housing=data.get("housing") or Household.Housing.OWNED,
+        area=data.get("area"),
+        tags=wrap_tags(data.get("tags") or []),
+        note=data.get("note", ""),
+    )
+    events.record(AuditEvent.Verb.CREATE, by=by, obj=household, after=events.snapshot(household))
+    return household
+
+
+@transaction.atomic
+def change_household(household: Household, data: dict, *, by) -> Household:
+    ensure_perm(by, "registry.change", household.code)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    data = _clean_household({"room": household.room, **data})
+    before = events.snapshot(household)
+    for field in ("address", "housing", "area", "note"):
+        if field in data:
+            setattr(household, field, data[field])
+    if "tags" in data:
+        household.tags = wrap_tags(data["tags"] or [])
+    after = events.snapshot(household)
+    if after != before:
+        household.save()
+        if household.region.address != household.address:
+            household.region.address = household.address
+            household.region.save(update_fields=["address", "updated_at"])
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=household, before=before, after=after)
+    return household
+
+
+@transaction.atomic
+def delete_household(household: Household, *, by) -> None:
+    ensure_perm(by, "registry.delete", household.code)
+    if household.residents.exists():
+        raise ValidationError(
+            _("Move or delete the household's residents before deleting the household.")
+        )
+    events.record(AuditEvent.Verb.DELETE, by=by, obj=household, before=events.snapshot(household))
+    region = household.region
+    household.delete()
+    region.delete()

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sixfold.core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("sixfold.api.urls")),
+    path("accounts/", include("sixfold.accounts.urls")),
+    path("", include("sixfold.core.urls")),
+]
