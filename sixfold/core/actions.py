@@ -117,9 +117,9 @@ def _apply_resident_fields(resident: Resident, data: dict) -> None:
     if "tags" in data:
         manual = [t for t in data["tags"] or [] if t != Resident.Tag.ELDERLY]
         resident.tags = wrap_tags(manual)
-    if "id_number" in data and data["id_number"]:
-        if pii.lookup_hash(data["id_number"]) != resident.id_number_hash:
-            resident.set_id_number(data["id_number"])
+    new_number = data.get("id_number")
+    if new_number and pii.lookup_hash(new_number) != resident.id_number_hash:
+        resident.set_id_number(new_number)
     if "phone" in data:
         if (data["phone"] or "") == "":
             resident.set_phone("")
