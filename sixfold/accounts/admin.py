@@ -1,11 +1,26 @@
 """User administration. Role assignments are granted and revoked through the account actions so
 that each writes its audit event."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .actions import grant_role, revoke_role
 from .models import RoleAssignment, User
+from .roles import ROLES
+
+
+class RoleAssignmentForm(forms.ModelForm):
+    class Meta:
+        model = RoleAssignment
+        fields = ("user", "role", "region")
+
+    def clean(self):
+        cleaned = super().clean()
+        role, region = cleaned.get("role"), cleaned.get("region")
+        if role in ROLES and region is not None and region.level not in ROLES[role].levels:
+            self.add_error("region", "This role cannot be scoped to this level.")
+        return cleaned
 
 
 @admin.register(User)
@@ -21,7 +36,7 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "scope_code")
     autocomplete_fields = ("user",)
     raw_id_fields = ("region",)
-    fields = ("user", "role", "region")
+    form = RoleAssignmentForm
 
     def has_change_permission(self, request, obj=None):
         return obj is None
