@@ -7,13 +7,15 @@ computed with ISO 7064 MOD 11-2 ('X' stands for 10).
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
-PATTERN = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: `\d` would also accept Arabic-Indic and other scripts' digits.
+PATTERN = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def check_char(first17: str) -> str:
@@ -23,7 +25,8 @@ def check_char(first17: str) -> str:
 
 
 def normalize(value: str) -> str:
-    return (value or "").strip().upper().replace(" ", "")
+    """Upper-case, without spaces; full-width ０-９ and Ｘ (typed by Chinese input methods) as ASCII."""
+    return unicodedata.normalize("NFKC", value or "").strip().upper().replace(" ", "")
 
 
 def birth_date_of(number: str) -> dt.date:
@@ -38,7 +41,7 @@ def gender_of(number: str) -> str:
 def validate(value: str) -> str:
     """Return the normalized number or raise ValidationError with a message for residents."""
     number = normalize(value)
-    if not PATTERN.match(number):
+    if not PATTERN.fullmatch(number):
         raise ValidationError(
             _("An ID number has 17 digits followed by a digit or X."), code="id_format"
         )
