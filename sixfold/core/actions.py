@@ -296,6 +296,17 @@ def change_building(building: Building, data: dict, *, by) -> Building:
 
 
 @transaction.atomic
+def delete_building(building: Building, *, by) -> None:
+    ensure_perm(by, "registry.delete", building.code)
+    if building.units.exists():
+        raise ValidationError(_("Delete the building's units before deleting the building."))
+    events.record(AuditEvent.Verb.DELETE, by=by, obj=building, before=events.snapshot(building))
+    region = building.region
+    building.delete()
+    region.delete()
+
+
+@transaction.atomic
 def create_unit(building: Building, data: dict, *, by) -> Unit:
     ensure_perm(by, "registry.add", building.code)
     region = _new_node(building.region, Level.UNIT, data.get("name"), data.get("number"))
@@ -308,6 +319,33 @@ def create_unit(building: Building, data: dict, *, by) -> Unit:
     )
     events.record(AuditEvent.Verb.CREATE, by=by, obj=unit, after=events.snapshot(unit))
     return unit
+
+
+@transaction.atomic
+def change_unit(unit: Unit, data: dict, *, by) -> Unit:
+    ensure_perm(by, "registry.change", unit.code)
+    before = {**events.snapshot(unit), "name": unit.region.name}
+    if "name" in data:
+        change_region(unit.region, {"name": data["name"]}, by=None)
+    for field in ("floors", "note"):
+        if field in data:
+            setattr(unit, field, data[field])
+    unit.save()
+    after = {**events.snapshot(unit), "name": unit.region.name}
+    if after != before:
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=unit, before=before, after=after)
+    return unit
+
+
+@transaction.atomic
+def delete_unit(unit: Unit, *, by) -> None:
+    ensure_perm(by, "registry.delete", unit.code)
+    if unit.households.exists():
+        raise ValidationError(_("Delete the unit's households before deleting the unit."))
+    events.record(AuditEvent.Verb.DELETE, by=by, obj=unit, before=events.snapshot(unit))
+    region = unit.region
+    unit.delete()
+    region.delete()
 
 
 ROOM_PATTERN = re.compile(r"^\d{1,4}$")
