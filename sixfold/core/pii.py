@@ -21,15 +21,16 @@ from django.conf import settings
 VERSION = "v1"
 
 
-def _derive(purpose: bytes) -> bytes:
+def _derive(secret: str, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sixfold-pii", info=purpose).derive(
-        settings.SIXFOLD_PII_KEY.encode()
+        secret.encode()
     )
 
 
 @lru_cache(maxsize=4)
 def _keys(secret: str) -> tuple[AESGCM, bytes]:
-    return AESGCM(_derive(b"encrypt")), _derive(b"lookup-hash")
+    # Derived from the argument, never re-read from settings: the cache is keyed on it.
+    return AESGCM(_derive(secret, b"encrypt")), _derive(secret, b"lookup-hash")
 
 
 def keys() -> tuple[AESGCM, bytes]:
@@ -61,20 +62,26 @@ def lookup_hash(plaintext: str) -> str:
     return hmac.new(key, plaintext.encode(), hashlib.sha256).hexdigest()
 
 
-def mask_id_number(number: str) -> str:
-    if not number:
+# A mask hides at least this many characters; a value too short to keep its ends visible and
+# still hide them is masked whole (a 7-character "phone" would otherwise be shown in full).
+MIN_HIDDEN = 4
+
+
+def _mask(value: str, head: int, tail: int) -> str:
+    if not value:
         return ""
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+    hidden = len(value) - head - tail
+    if hidden < MIN_HIDDEN:
+        return "*" * len(value)
+    return value[:head] + "*" * hidden + value[-tail:]
+
+
+def mask_id_number(number: str) -> str:
+    return _mask(number, 6, 4)
 
 
 def mask_phone(phone: str) -> str:
-    if not phone:
-        return ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return _mask(phone, 3, 4)
 
 
 def mask_name(name: str) -> str:
