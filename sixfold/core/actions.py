@@ -373,7 +373,8 @@ def _clean_household(data: dict) -> dict:
 @transaction.atomic
 def create_household(unit: Unit, data: dict, *, by) -> Household:
     ensure_perm(by, "registry.add", unit.code)
-    data = _clean_household({"address": "", **data})
+    # An omitted address is built from the unit and room below; a blank one given is refused.
+    data = _clean_household(data)
     room = data["room"]
     address = data["address"] or f"{unit}{room}"
     region = _new_node(unit.region, Level.HOUSEHOLD, f"{room}", int(room), address)

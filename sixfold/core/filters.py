@@ -93,7 +93,14 @@ class ResidentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=Resident.Status.choices, label=_("residence status")
     )
-    household = django_filters.NumberFilter(field_name="household_id", label=_("household"))
+    # A whole number a database id can hold: a larger one would overflow the driver.
+    household = django_filters.NumberFilter(
+        field_name="household_id",
+        label=_("household"),
+        min_value=1,
+        max_value=2**63 - 1,
+        decimal_places=0,
+    )
 
     class Meta:
         model = Resident
