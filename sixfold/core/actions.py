@@ -11,6 +11,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -424,4 +425,10 @@ def delete_household(household: Household, *, by) -> None:
     events.record(AuditEvent.Verb.DELETE, by=by, obj=household, before=events.snapshot(household))
     region = household.region
     household.delete()
-    region.delete()
+    try:
+        region.delete()
+    except ProtectedError:
+        # A resident's login is scoped to this household; the whole delete rolls back.
+        raise ValidationError(
+            _("A user's role is scoped to this household; revoke it before deleting.")
+        ) from None
