@@ -1,2 +1,12 @@
+"""Login, logout and password change under /accounts/."""
+
+from django.urls import path
+
+from . import views
+
 app_name = "accounts"
-urlpatterns = []
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+]
