@@ -34,6 +34,8 @@ class User(AbstractUser):
 
     def scope_prefixes(self, perm: str) -> list[str]:
         """The region-code prefixes where this user holds `perm`, none covering another."""
+        if not self.is_active:
+            return []
         codes = sorted(
             a.scope_code
             for a in self.active_assignments()
@@ -46,13 +48,15 @@ class User(AbstractUser):
         return kept
 
     def has_scoped_perm(self, perm: str, code: str) -> bool:
+        if not self.is_active:
+            return False
         if self.is_superuser:
             return True
         return any(code.startswith(prefix) for prefix in self.scope_prefixes(perm))
 
     def holds_perm(self, perm: str) -> bool:
         """Whether the user holds `perm` anywhere."""
-        return self.is_superuser or bool(self.scope_prefixes(perm))
+        return (self.is_active and self.is_superuser) or bool(self.scope_prefixes(perm))
 
     def role_codes(self) -> set[str]:
         return {a.role for a in self.active_assignments()}

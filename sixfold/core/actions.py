@@ -8,6 +8,8 @@ row directly.
 
 import datetime as dt
 import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,9 +20,11 @@ from django.utils.translation import gettext as _
 from . import events, idcard, pii
 from .models import AuditEvent, Building, Household, Level, Region, Resident, Unit
 from .models.base import wrap_tags
-from .models.region import CHILD_LEVELS, child_code
+from .models.region import CHILD_LEVELS, NUMBER_RANGES, child_code, segment_number
+from .models.resident import ETHNICITIES
 
-PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# ASCII digits only: `\d` would also take other scripts' digits into the stored number.
+PHONE_PATTERN = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}")
 
 
 def ensure_perm(user, perm: str, code: str) -> None:
@@ -33,7 +37,8 @@ def ensure_perm(user, perm: str, code: str) -> None:
 
 # --- validation shared by forms, API and imports ---------------------------------------------------
 def normalize_phone(value: str) -> str:
-    phone = re.sub(r"[\s()]", "", value or "")
+    # NFKC reads the full-width digits Chinese input methods type as ASCII.
+    phone = re.sub(r"[\s()]", "", unicodedata.normalize("NFKC", value or ""))
     if phone.startswith("+86"):
         phone = phone[3:]
     return phone
@@ -87,7 +92,7 @@ def clean_resident(data: dict, instance: Resident | None = None) -> dict:
 
     if "phone" in data:
         phone = normalize_phone(data.get("phone") or "")
-        if phone and not PHONE_PATTERN.match(phone):
+        if phone and not PHONE_PATTERN.fullmatch(phone):
             errors.setdefault("phone", []).append(
                 _("Enter an 11-digit mobile number or a landline such as 0531-12345678.")
             )
@@ -96,6 +101,7 @@ def clean_resident(data: dict, instance: Resident | None = None) -> dict:
     for field, choices in (
         ("relation", Resident.Relation.values),
         ("status", Resident.Status.values),
+        ("ethnicity", ETHNICITIES),
     ):
         if field in data and data[field] not in choices:
             errors.setdefault(field, []).append(_("Please choose a valid option."))
@@ -142,9 +148,16 @@ def _save_resident(resident: Resident) -> None:
 @transaction.atomic
 def create_resident(household: Household, data: dict, *, by) -> Resident:
     ensure_perm(by, "registry.add", household.code)
-    data = clean_resident(data)
-    if not data.get("id_number"):
-        raise ValidationError({"id_number": [_("Please enter the ID number.")]})
+    errors: dict[str, list[str]] = {}
+    try:
+        # A new resident needs a relation (the model has no default) and an ID number.
+        data = clean_resident({"relation": None, **data})
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if not (data.get("id_number") or "").strip():
+        errors.setdefault("id_number", []).append(_("Please enter the ID number."))
+    if errors:
+        raise ValidationError(errors)
     resident = Resident(household=household, code=household.code)
     _apply_resident_fields(resident, data)
     _save_resident(resident)
@@ -162,11 +175,13 @@ def change_resident(resident: Resident, data: dict, *, by) -> Resident:
         "birth_date": resident.birth_date,
         **data,
     }
-    if "id_number" not in merged and ("gender" in data or "birth_date" in data):
-        # The stored number must still agree with a changed birth date or gender.
+    if not merged.get("id_number") and ("gender" in data or "birth_date" in data):
+        # The stored number (kept when the field is absent or left blank) must still agree with
+        # a changed birth date or gender.
         merged["id_number"] = resident.plaintext_id_number()
     data = clean_resident(merged, instance=resident)
     before = events.snapshot(resident)
+    hashes = {"id_number": resident.id_number_hash, "phone": resident.phone_hash}
     _apply_resident_fields(resident, data)
     if "household" in data and data["household"].pk != resident.household_id:
         new_household = data["household"]
@@ -174,6 +189,16 @@ def change_resident(resident: Resident, data: dict, *, by) -> Resident:
         resident.household = new_household
         resident.code = new_household.code
     after = events.snapshot(resident)
+    # A new number can have the old one's mask (138****5678 hides four digits): say that it
+    # changed without saying what it is.
+    hidden = [
+        name
+        for name, old in hashes.items()
+        if getattr(resident, f"{name}_hash") != old
+        and getattr(resident, f"{name}_masked") == before[f"{name}_masked"]
+    ]
+    if hidden:
+        after["personal_data_changed"] = hidden
     if after != before:
         _save_resident(resident)
         events.record(AuditEvent.Verb.CHANGE, by=by, obj=resident, before=before, after=after)
@@ -200,18 +225,54 @@ def reveal_resident(resident: Resident, purpose: str, *, by) -> dict:
 
 # --- region nodes, buildings, units, households -------------------------------------------------
 def _next_number(parent: Region, level: str) -> int:
-    from .models.region import segment_number
-
     numbers = [
         segment_number(code, level)
         for code in Region.objects.filter(parent=parent, level=level).values_list("code", flat=True)
     ]
-    return max(numbers, default=0) + 1
+    # Villages are numbered from 201 (the demo street's are 370116001201…204).
+    first = 201 if level == Level.VILLAGE else NUMBER_RANGES[level].start
+    return max(numbers, default=first - 1) + 1
+
+
+MAX_NAME = 100
+MAX_ADDRESS = 200
+
+
+def _clean_node_name(name) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Please enter the name.")]})
+    if len(name) > MAX_NAME:
+        raise ValidationError(
+            {"name": [_("The name is too long (at most %(max)s characters).") % {"max": MAX_NAME}]}
+        )
+    return name
+
+
+def _clean_node_address(address) -> str:
+    address = (address or "").strip()
+    if len(address) > MAX_ADDRESS:
+        raise ValidationError(
+            {
+                "address": [
+                    _("The address is too long (at most %(max)s characters).")
+                    % {"max": MAX_ADDRESS}
+                ]
+            }
+        )
+    return address
 
 
 def _new_node(
-    parent: Region, level: str, name: str, number: int | None, address: str = ""
+    parent: Region,
+    level: str,
+    name: str,
+    number: int | None,
+    address: str = "",
+    number_field: str = "number",
 ) -> Region:
+    if level not in Level.values:
+        raise ValidationError({"level": [_("Please choose a valid option.")]})
     if level not in CHILD_LEVELS[Level(parent.level)]:
         raise ValidationError(
             {
@@ -221,17 +282,72 @@ def _new_node(
                 ]
             }
         )
-    name = (name or "").strip()
-    if not name:
-        raise ValidationError({"name": [_("Please enter the name.")]})
-    if number is None:
+    name = _clean_node_name(name)
+    address = _clean_node_address(address)
+    allowed = NUMBER_RANGES[level]
+    if number is None or number == "":
         number = _next_number(parent, level)
+    elif not isinstance(number, int) or isinstance(number, bool):
+        try:
+            number = int(str(number).strip())
+        except ValueError:
+            raise ValidationError({number_field: [_("Enter a whole number.")]}) from None
+    if number not in allowed:
+        # A number outside its level's fixed width would make the code of one node a prefix of
+        # another's subtree; communities and villages also keep to their national ranges.
+        raise ValidationError(
+            {
+                number_field: [
+                    _("The number must be between %(min)s and %(max)s.")
+                    % {"min": allowed.start, "max": allowed.stop - 1}
+                ]
+            }
+        )
     code = child_code(parent.code, level, number)
+    taken = _("This number is already used here.")
     if Region.objects.filter(code=code).exists():
-        raise ValidationError({"number": [_("This number is already used here.")]})
+        raise ValidationError({number_field: [taken]})
     region = Region(code=code, name=name, level=level, parent=parent, address=address)
-    region.save()
+    try:
+        with transaction.atomic():
+            region.save()
+    except IntegrityError:  # taken by a concurrent request since the check above
+        raise ValidationError({number_field: [taken]}) from None
     return region
+
+
+def _update_node(region: Region, data: dict) -> None:
+    """Rename or re-address a node as part of another change (which writes the event)."""
+    name = _clean_node_name(data.get("name", region.name))
+    address = _clean_node_address(data.get("address", region.address))
+    if (name, address) != (region.name, region.address):
+        region.name, region.address = name, address
+        region.save(update_fields=["name", "address", "updated_at"])
+
+
+# Nodes of these levels carry a register row and are made by their own actions.
+REGISTER_LEVELS = (Level.BUILDING, Level.UNIT, Level.HOUSEHOLD)
+MAX_FLOORS = 200
+
+
+def _clean_floors_and_structure(data: dict) -> dict:
+    errors: dict[str, list[str]] = {}
+    cleaned = dict(data)
+    if "floors" in data:
+        floors = data["floors"]
+        if floors in (None, ""):
+            cleaned["floors"] = None
+        elif (
+            isinstance(floors, bool) or not isinstance(floors, int) or not 0 < floors <= MAX_FLOORS
+        ):
+            errors["floors"] = [
+                _("Enter the number of floors, 1 to %(max)s.") % {"max": MAX_FLOORS}
+            ]
+    if data.get("structure") and data["structure"] not in Building.Structure.values:
+        errors["structure"] = [_("Please choose a valid option.")]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 @transaction.atomic
@@ -239,6 +355,10 @@ def create_region(
     parent: Region, level: str, name: str, *, by, number: int | None = None
 ) -> Region:
     ensure_perm(by, "registry.add", parent.code)
+    if level in REGISTER_LEVELS:
+        raise ValidationError(
+            {"level": [_("Buildings, units and households are added from their own pages.")]}
+        )
     region = _new_node(parent, level, name, number)
     events.record(AuditEvent.Verb.CREATE, by=by, obj=region, after=events.snapshot(region))
     return region
@@ -248,12 +368,7 @@ def create_region(
 def change_region(region: Region, data: dict, *, by) -> Region:
     ensure_perm(by, "registry.change", region.code)
     before = events.snapshot(region)
-    name = (data.get("name", region.name) or "").strip()
-    if not name:
-        raise ValidationError({"name": [_("Please enter the name.")]})
-    region.name = name
-    region.address = data.get("address", region.address) or ""
-    region.save(update_fields=["name", "address", "updated_at"])
+    _update_node(region, data)
     after = events.snapshot(region)
     if after != before:
         events.record(AuditEvent.Verb.CHANGE, by=by, obj=region, before=before, after=after)
@@ -265,6 +380,7 @@ def create_building(grid: Region, data: dict, *, by) -> Building:
     ensure_perm(by, "registry.add", grid.code)
     if grid.level != Level.GRID:
         raise ValidationError({"grid": [_("Buildings belong to a grid.")]})
+    data = _clean_floors_and_structure(data)
     region = _new_node(
         grid, Level.BUILDING, data.get("name"), data.get("number"), data.get("address", "")
     )
@@ -283,15 +399,21 @@ def create_building(grid: Region, data: dict, *, by) -> Building:
 @transaction.atomic
 def change_building(building: Building, data: dict, *, by) -> Building:
     ensure_perm(by, "registry.change", building.code)
-    before = {**events.snapshot(building), "name": building.region.name}
-    if "name" in data or "address" in data:
-        change_region(building.region, data, by=None)
+    data = _clean_floors_and_structure(data)
+
+    def state():
+        region = building.region
+        return {**events.snapshot(building), "name": region.name, "address": region.address}
+
+    before = state()
+    # The node is renamed here, not through change_region: one change, one event, one actor.
+    _update_node(building.region, data)
     for field in ("compound", "floors", "structure", "note"):
         if field in data:
             setattr(building, field, data[field])
-    building.save()
-    after = {**events.snapshot(building), "name": building.region.name}
+    after = state()
     if after != before:
+        building.save()
         events.record(AuditEvent.Verb.CHANGE, by=by, obj=building, before=before, after=after)
     return building
 
@@ -310,6 +432,7 @@ def delete_building(building: Building, *, by) -> None:
 @transaction.atomic
 def create_unit(building: Building, data: dict, *, by) -> Unit:
     ensure_perm(by, "registry.add", building.code)
+    data = _clean_floors_and_structure({k: v for k, v in data.items() if k != "structure"})
     region = _new_node(building.region, Level.UNIT, data.get("name"), data.get("number"))
     unit = Unit.objects.create(
         region=region,
@@ -325,15 +448,16 @@ def create_unit(building: Building, data: dict, *, by) -> Unit:
 @transaction.atomic
 def change_unit(unit: Unit, data: dict, *, by) -> Unit:
     ensure_perm(by, "registry.change", unit.code)
+    data = _clean_floors_and_structure({k: v for k, v in data.items() if k != "structure"})
     before = {**events.snapshot(unit), "name": unit.region.name}
     if "name" in data:
-        change_region(unit.region, {"name": data["name"]}, by=None)
+        _update_node(unit.region, {"name": data["name"]})
     for field in ("floors", "note"):
         if field in data:
             setattr(unit, field, data[field])
-    unit.save()
     after = {**events.snapshot(unit), "name": unit.region.name}
     if after != before:
+        unit.save()
         events.record(AuditEvent.Verb.CHANGE, by=by, obj=unit, before=before, after=after)
     return unit
 
@@ -349,17 +473,34 @@ def delete_unit(unit: Unit, *, by) -> None:
     region.delete()
 
 
-ROOM_PATTERN = re.compile(r"^\d{1,4}$")
+ROOM_PATTERN = re.compile(r"[0-9]{1,4}")
+MAX_AREA = Decimal("99999.99")
 
 
 def _clean_household(data: dict) -> dict:
     errors: dict[str, list[str]] = {}
     room = str(data.get("room", "")).strip()
-    if not ROOM_PATTERN.match(room):
+    if not ROOM_PATTERN.fullmatch(room) or int(room) == 0:
         errors["room"] = [_("Enter the room number as up to four digits, such as 301.")]
     address = (data.get("address") or "").strip()
     if "address" in data and not address:
         errors["address"] = [_("Please enter the address.")]
+    elif len(address) > MAX_ADDRESS:
+        errors["address"] = [
+            _("The address is too long (at most %(max)s characters).") % {"max": MAX_ADDRESS}
+        ]
+    area = data.get("area")
+    if area not in (None, ""):
+        try:
+            area = Decimal(str(area)).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            area = None
+        if area is None or not area.is_finite() or not 0 <= area <= MAX_AREA:
+            errors["area"] = [
+                _("Enter the floor area in square metres, 0 to %(max)s.") % {"max": MAX_AREA}
+            ]
+    else:
+        area = None
     if "housing" in data and data["housing"] not in Household.Housing.values:
         errors["housing"] = [_("Please choose a valid option.")]
     if "tags" in data:
@@ -368,7 +509,12 @@ def _clean_household(data: dict) -> dict:
             errors["tags"] = [_("Unknown tag: %s") % ", ".join(sorted(unknown))]
     if errors:
         raise ValidationError(errors)
-    return {**data, "room": room, "address": address}
+    cleaned = {**data, "room": room}
+    if "address" in data:
+        cleaned["address"] = address
+    if "area" in data:
+        cleaned["area"] = area
+    return cleaned
 
 
 @transaction.atomic
@@ -377,8 +523,10 @@ def create_household(unit: Unit, data: dict, *, by) -> Household:
     # An omitted address is built from the unit and room below; a blank one given is refused.
     data = _clean_household(data)
     room = data["room"]
-    address = data["address"] or f"{unit}{room}"
-    region = _new_node(unit.region, Level.HOUSEHOLD, f"{room}", int(room), address)
+    address = data.get("address") or f"{unit}{room}"
+    region = _new_node(
+        unit.region, Level.HOUSEHOLD, f"{room}", int(room), address, number_field="room"
+    )
     household = Household.objects.create(
         region=region,
         code=region.code,

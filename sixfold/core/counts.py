@@ -15,6 +15,7 @@ from .models import Household, Resident
 
 def counts_within(queryset, codes) -> dict[str, int]:
     """`{code: number of rows of queryset under code}` for every code given (0 when none)."""
+    codes = list(codes)  # iterated twice below; a generator would leave the result empty
     by_length: dict[int, list[str]] = defaultdict(list)
     for code in set(codes):
         by_length[len(code)].append(code)

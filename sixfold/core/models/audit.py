@@ -14,6 +14,15 @@ class AuditEventQuerySet(ScopedQuerySet):
     def for_object(self, obj):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
+    # Bulk writes bypass the model's save() and delete(); the log refuses them too.
+    def update(self, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+    def delete(self):
+        raise RuntimeError("Audit events are append-only.")
+
+    delete.queryset_only = True
+
 
 class AuditEvent(models.Model):
     """Who did what to which object, when, with the values before and after.

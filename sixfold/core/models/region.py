@@ -64,6 +64,19 @@ CHILD_LEVELS = {
 }
 # Villages are numbered 2xx under their street (national practice: 1xx/0xx communities).
 VILLAGE_NUMBERS = range(200, 400)
+# The numbers each level's segment may carry: what its fixed width holds, with the street's
+# children split as the national division codes do (居委会 001–199, 村委会 200–399).
+NUMBER_RANGES = {
+    Level.CITY: range(1, 10_000),
+    Level.DISTRICT: range(1, 100),
+    Level.STREET: range(1, 1_000),
+    Level.COMMUNITY: range(1, 200),
+    Level.VILLAGE: VILLAGE_NUMBERS,
+    Level.GRID: range(1, 100),
+    Level.BUILDING: range(1, 1_000),
+    Level.UNIT: range(1, 100),
+    Level.HOUSEHOLD: range(1, 10_000),
+}
 
 
 def child_code(parent_code: str, level: str, number: int) -> str:
