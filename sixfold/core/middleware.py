@@ -24,7 +24,8 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if VALID_ID.match(incoming) else str(uuid.uuid4())
+        # fullmatch: `$` would let a trailing newline through into the response header.
+        request_id = incoming if VALID_ID.fullmatch(incoming) else str(uuid.uuid4())
         request.request_id = request_id
         token = _request_id.set(request_id)
         ip_token = _client_ip.set(request.META.get("REMOTE_ADDR") or None)

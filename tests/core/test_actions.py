@@ -326,15 +326,18 @@ def test_request_id_and_address_reach_the_event_through_the_middleware(world, ad
     assert last_event().request_id == ""
 
 
-def test_a_request_without_a_usable_id_gets_a_fresh_one(world, admin):
+@pytest.mark.parametrize("incoming", ["bad id!", "short", "a" * 37, "abcdefgh\n", ""])
+def test_a_request_without_a_usable_id_gets_a_fresh_one(world, admin, incoming):
     def view(request):
         actions.change_resident(world.resident, {"note": request.request_id}, by=admin)
         return HttpResponse("ok")
 
-    response = RequestIdMiddleware(view)(RequestFactory().get("/", HTTP_X_REQUEST_ID="bad id!"))
+    request = RequestFactory().get("/", HTTP_X_REQUEST_ID=incoming)
+    response = RequestIdMiddleware(view)(request)
     event = last_event()
     assert event.request_id == response["X-Request-ID"] == event.after["note"]
     assert len(event.request_id) == 36
+    assert event.request_id != incoming
 
 
 # --- residents: bad input -------------------------------------------------------------------------
