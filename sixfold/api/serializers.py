@@ -346,6 +346,19 @@ class ResidentSerializer(RegisterSerializer):
             self.fields["household"].required = False
             self.fields["id_number"].required = False
 
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is not None:
+            # A record read and sent back whole carries the masks; a mask ('*') is never a
+            # plaintext value, so it means "unchanged".
+            for name, masked in (
+                ("id_number", self.instance.id_number_masked),
+                ("phone", self.instance.phone_masked),
+            ):
+                if masked and attrs.get(name) == masked:
+                    del attrs[name]
+        return attrs
+
     def create(self, validated_data):
         household = validated_data.pop("household")
         return self.run_action(actions.create_resident, household, validated_data)

@@ -155,8 +155,9 @@ class ScopedViewSet(
 ):
     """A register: list and detail of what the user sees, writes through action functions.
 
-    `delete_action(obj, by=user)` removes an object. Create, change and delete check the
-    permission (403) only after the object was found among the visible ones (404).
+    `delete_action` names the action in `sixfold.core.actions` that removes an object (looked up
+    when called). Change and delete check the permission (403) only after the object was found
+    among the visible ones (404).
     """
 
     model = None
@@ -188,7 +189,7 @@ class ScopedViewSet(
         instance = self.get_object()
         require_perm_on(request.user, DELETE, instance.code)
         with action_errors():
-            self.delete_action(instance, by=request.user)
+            getattr(actions, self.delete_action)(instance, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer):
@@ -208,7 +209,7 @@ class BuildingViewSet(ScopedViewSet):
     serializer_class = serializers.BuildingSerializer
     filterset_class = BuildingFilter
     related = ("region__parent",)
-    delete_action = staticmethod(actions.delete_building)
+    delete_action = "delete_building"
 
 
 @extend_schema_view(
@@ -220,7 +221,7 @@ class UnitViewSet(ScopedViewSet):
     serializer_class = serializers.UnitSerializer
     filterset_class = UnitFilter
     related = ("region",)
-    delete_action = staticmethod(actions.delete_unit)
+    delete_action = "delete_unit"
 
 
 @extend_schema_view(
@@ -231,7 +232,7 @@ class HouseholdViewSet(ScopedViewSet):
     model = Household
     serializer_class = serializers.HouseholdSerializer
     filterset_class = HouseholdFilter
-    delete_action = staticmethod(actions.delete_household)
+    delete_action = "delete_household"
 
     def get_queryset(self):
         members = Resident.objects.only("id", "name", "relation", "household_id")
@@ -256,7 +257,7 @@ class ResidentViewSet(ScopedViewSet):
     model = Resident
     serializer_class = serializers.ResidentSerializer
     filterset_class = ResidentFilter
-    delete_action = staticmethod(actions.delete_resident)
+    delete_action = "delete_resident"
 
     @extend_schema(
         request=serializers.PurposeSerializer,
