@@ -125,12 +125,16 @@ def styled_filterset(filterset, user):
     form = filterset.form
     if "region" in form.fields:
         options = region_options(user)
+        form.fields["region"].label = _("region")
         if options:
             form.fields["region"].widget = forms.Select(choices=[("", _("All")), *options])
         else:
             # Nothing to choose from (a resident's scope is one household); a code in the URL
             # still narrows the list, so keep the field, unseen.
             form.fields["region"].widget = forms.HiddenInput()
+    if "household" in form.fields:
+        # Reached from a household's page; a row id is nothing to type in.
+        form.fields["household"].widget = forms.HiddenInput()
     for field in form.fields.values():
         if isinstance(field.widget, forms.SelectMultiple):
             field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
@@ -159,6 +163,17 @@ def confirm_delete(request, obj, delete, *, done: str, cancel: str):
         {"object": obj, "errors": errors, "cancel_url": cancel},
         status=400 if errors else 200,
     )
+
+
+def list_context(request, filterset, page, **extra) -> dict:
+    """What every register list page needs; open the filter panel when a filter is in use."""
+    active = any(
+        value
+        for key, values in request.GET.lists()
+        if key not in ("search", "page")
+        for value in values
+    )
+    return {"filter": filterset, "page": page, "filters_active": active, **extra}
 
 
 def grid_norm_status(count: int) -> str:
@@ -205,10 +220,43 @@ def home(request):
         if children:
             counts = household_counts([c.code for c in children])
             breakdown = {
-                "title": _("Households per %(level)s") % {"level": children[0].get_level_display()},
+                "title": _("Households in %(name)s") % {"name": roots[0].name},
                 "labels": [c.name for c in children],
                 "values": [counts.get(c.code, 0) for c in children],
             }
+    # Only the levels below the user's scope are worth a number ("1 grid" tells a grid worker
+    # nothing); households and residents always are.
+    widest = min((len(root.code) for root in roots), default=CODE_LENGTH[Level.HOUSEHOLD])
+    cards = [
+        (key, label, value, url)
+        for key, label, value, url, length in (
+            (
+                "communities",
+                _("Communities and villages"),
+                tree["communities"],
+                reverse("core:region_index"),
+                CODE_LENGTH[Level.COMMUNITY],
+            ),
+            (
+                "grids",
+                _("Grids"),
+                tree["grids"],
+                reverse("core:region_index"),
+                CODE_LENGTH[Level.GRID],
+            ),
+            (
+                "buildings",
+                _("Buildings"),
+                tree["buildings"],
+                reverse("core:building_list"),
+                CODE_LENGTH[Level.BUILDING],
+            ),
+        )
+        if length > widest
+    ] + [
+        ("households", _("Households"), tree["households"], reverse("core:household_list")),
+        ("residents", _("Residents"), people["residents"], reverse("core:resident_list")),
+    ]
     chart = {
         "tags": {
             "title": _("Residents by tag"),
@@ -222,6 +270,7 @@ def home(request):
         "core/home.html",
         {
             "tree": tree,
+            "cards": cards,
             "residents": people["residents"],
             "tags": tags,
             "roots": roots,
@@ -248,7 +297,16 @@ def region_index(request):
     roots = list(visible_roots(request.user).order_by("code"))
     if len(roots) == 1:
         return redirect("core:region_detail", code=roots[0].code)
-    return render(request, "core/region_index.html", {"rows": node_rows(roots)})
+    rows = node_rows(roots)
+    return render(
+        request,
+        "core/region_index.html",
+        {
+            "rows": rows,
+            "show_norm": any(row["norm"] for row in rows),
+            "norm": settings.SIXFOLD_GRID_HOUSEHOLDS,
+        },
+    )
 
 
 def node_rows(nodes) -> list[dict]:
@@ -298,6 +356,7 @@ def region_detail(request, code):
         page = paginate(request, children)
         context["page"] = page
         context["rows"] = node_rows(list(page))
+        context["show_norm"] = any(row["norm"] for row in context["rows"])
     return render(request, "core/region_detail.html", context)
 
 
@@ -375,12 +434,13 @@ def building_list(request):
     return render(
         request,
         "core/building_list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": [(b, counts.get(b.code, 0)) for b in page],
-            "can_add": user.holds_perm("registry.add"),
-        },
+        list_context(
+            request,
+            filterset,
+            page,
+            rows=[(b, counts.get(b.code, 0)) for b in page],
+            can_add=user.holds_perm("registry.add"),
+        ),
     )
 
 
@@ -496,7 +556,7 @@ def unit_list(request):
     return render(
         request,
         "core/unit_list.html",
-        {"filter": filterset, "page": page, "rows": [(u, counts.get(u.code, 0)) for u in page]},
+        list_context(request, filterset, page, rows=[(u, counts.get(u.code, 0)) for u in page]),
     )
 
 
@@ -590,7 +650,7 @@ def household_list(request):
     return render(
         request,
         "core/household_list.html",
-        {"filter": filterset, "page": page, "rows": [(h, counts.get(h.code, 0)) for h in page]},
+        list_context(request, filterset, page, rows=[(h, counts.get(h.code, 0)) for h in page]),
     )
 
 
@@ -678,7 +738,7 @@ def resident_list(request):
     queryset = Resident.objects.visible_to(user).select_related("household").order_by("code", "id")
     filterset = styled_filterset(ResidentFilter(request.GET or None, queryset=queryset), user)
     page = paginate(request, filterset.qs)
-    return render(request, "core/resident_list.html", {"filter": filterset, "page": page})
+    return render(request, "core/resident_list.html", list_context(request, filterset, page))
 
 
 @login_required

@@ -53,6 +53,18 @@ def test_home_for_a_grid_worker(client, world):
     assert [r.code for r in response.context["roots"]] == [world.grid.code]
 
 
+def test_home_shows_numbers_only_for_levels_below_the_scope(client, world):
+    as_role(client, world, "street_admin")
+    keys = [card[0] for card in client.get(reverse("core:home")).context["cards"]]
+    assert keys == ["communities", "grids", "buildings", "households", "residents"]
+    as_role(client, world, "grid_worker")
+    keys = [card[0] for card in client.get(reverse("core:home")).context["cards"]]
+    assert keys == ["buildings", "households", "residents"]
+    as_role(client, world, "resident")
+    keys = [card[0] for card in client.get(reverse("core:home")).context["cards"]]
+    assert keys == ["households", "residents"]
+
+
 def test_home_tags_follow_the_register(client, world):
     as_role(client, world, "community_worker")
     actions.change_resident(world.neighbour, {"tags": ["veteran", "low_income"]}, by=None)

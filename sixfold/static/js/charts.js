@@ -5,7 +5,13 @@
 
   function bar(element, series, horizontal) {
     var chart = window.echarts.init(element, null, { renderer: "canvas" });
-    var category = { type: "category", data: series.labels, axisLabel: { interval: 0 } };
+    // Horizontal bars read top-down in the order the server sent them.
+    var category = {
+      type: "category",
+      data: series.labels,
+      inverse: horizontal,
+      axisLabel: { interval: 0 }
+    };
     var value = { type: "value", minInterval: 1 };
     chart.setOption({
       title: { text: series.title, textStyle: { fontSize: 14 } },
