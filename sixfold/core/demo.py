@@ -24,7 +24,6 @@ import functools
 import itertools
 import operator
 import random
-import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -90,6 +89,7 @@ TOWER = BuildingKind(
     (11, 11, 12, 15, 17, 18, 18), (1, 2, 2), (2, 3), (85, 145), Building.Structure.HIGH_RISE
 )
 RESETTLEMENT = BuildingKind((6,), (2, 3), (2,), (70, 120), Building.Structure.MID_RISE)
+VILLAGE_HOUSE_AREA = (90, 220)  # a village house with its courtyard, m²
 
 # --- people ----------------------------------------------------------------------------------
 # Surnames by frequency, weighted towards Shandong and Laiwu (亓, 吕, 鹿, 毕, 公 are common there).
@@ -202,7 +202,6 @@ class Totals:
     units: int = 0
     households: int = 0
     residents: int = 0
-    seconds: float = 0.0
     # (login, where its scope is, in words) for each demo login
     logins: list[tuple["DemoLogin", str]] = field(default_factory=list)
 
@@ -212,17 +211,16 @@ class StreetBuilder:
 
     def __init__(self, seed: int, communities: int, villages: int):
         self.rng = random.Random(seed)
-        self.seed = seed
         self.communities = communities
         self.villages = villages
         self.used_id_sequences: dict[dt.date, set[int]] = {}
         self.used_phones: set[str] = set()
         self.used_compounds: set[str] = set()
+        self.village_blocks = self.village_rows = 0
         self.totals = Totals()
 
     # --- top of the tree ----------------------------------------------------------------------
     def build(self) -> Totals:
-        started = time.perf_counter()
         district = Region.objects.create(
             code=DISTRICT_CODE, name=DISTRICT_NAME, level=Level.DISTRICT
         )
@@ -239,7 +237,6 @@ class StreetBuilder:
         for index, name in enumerate(VILLAGE_NAMES[: self.villages], start=1):
             self.build_community(street, Level.VILLAGE, 200 + index, name)
             self.totals.villages += 1
-        self.totals.seconds = time.perf_counter() - started
         return self.totals
 
     def build_community(self, street: Region, level: str, number: int, name: str) -> None:
@@ -248,6 +245,8 @@ class StreetBuilder:
         community = Region(code=code, name=name, level=level, parent=street)
         rows.regions[Level.COMMUNITY].append(community)
         rural = level == Level.VILLAGE
+        # A village's blocks and rows are numbered across its grids, so addresses never repeat.
+        self.village_blocks = self.village_rows = 0
         low, high = GRIDS_PER_VILLAGE if rural else GRIDS_PER_COMMUNITY
         for grid_number in range(1, self.rng.randint(low, high) + 1):
             grid = Region(
@@ -284,13 +283,24 @@ class StreetBuilder:
         if rural:
             stem = community_name.removesuffix("村")
             # Part of a village lives in a resettlement compound, the rest in bungalow rows.
-            add_compound(f"{stem}新村", RESETTLEMENT, self.rng.randint(3, 6))
-            row_number = 0
+            for _ in range(self.rng.randint(2, 4)):
+                building_number += 1
+                self.village_blocks += 1
+                dwellings.extend(
+                    self.add_block(
+                        rows,
+                        grid,
+                        building_number,
+                        f"{stem}新村",
+                        self.village_blocks,
+                        RESETTLEMENT,
+                    )
+                )
             while len(dwellings) < target:
                 building_number += 1
-                row_number += 1
+                self.village_rows += 1
                 dwellings.extend(
-                    self.add_row(rows, grid, building_number, community_name, row_number)
+                    self.add_row(rows, grid, building_number, community_name, self.village_rows)
                 )
         else:
             while len(dwellings) < target:
@@ -437,7 +447,7 @@ class StreetBuilder:
         if rng.random() < (0.5 if needs_attention else 0.01):
             household_tags.add(Household.Tag.FOCUS)
 
-        low, high = kind.area if kind else (90, 220)
+        low, high = kind.area if kind else VILLAGE_HOUSE_AREA
         household = Household(
             region=region,
             code=region.code,

@@ -125,6 +125,8 @@ class TestSmallDemoStreet:
         sample = Household.objects.select_related("unit__region", "unit__building__region").first()
         building, unit = sample.unit.building.region.name, sample.unit.region.name
         assert sample.address == f"{sample.unit.building.compound}{building}{unit}{sample.room}室"
+        addresses = list(Household.objects.values_list("address", flat=True))
+        assert len(set(addresses)) == len(addresses)
 
         # residents: 1–5 per household, one householder, relations consistent with ages and genders
         residents = list(Resident.objects.order_by("code"))
