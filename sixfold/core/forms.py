@@ -256,6 +256,10 @@ class ResidentForm(StyledForm):
             self.fields["clear_phone"] = forms.BooleanField(
                 label=_("Remove the stored phone number"), required=False
             )
+            order = list(self.fields)
+            order.remove("clear_phone")
+            order.insert(order.index("phone") + 1, "clear_phone")
+            self.order_fields(order)
 
     @staticmethod
     def initial_for(resident: Resident) -> dict:

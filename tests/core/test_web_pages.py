@@ -65,6 +65,16 @@ def test_home_shows_numbers_only_for_levels_below_the_scope(client, world):
     assert keys == ["households", "residents"]
 
 
+def test_menu_offers_only_registers_the_scope_holds(client, world):
+    as_role(client, world, "resident")
+    content = client.get(reverse("core:home")).content.decode()
+    assert f'href="{reverse("core:household_list")}"' in content
+    assert f'href="{reverse("core:building_list")}"' not in content
+    as_role(client, world, "grid_worker")
+    content = client.get(reverse("core:home")).content.decode()
+    assert f'href="{reverse("core:building_list")}"' in content
+
+
 def test_home_tags_follow_the_register(client, world):
     as_role(client, world, "community_worker")
     actions.change_resident(world.neighbour, {"tags": ["veteran", "low_income"]}, by=None)

@@ -8,8 +8,9 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
 
-from sixfold.core.models import AuditEvent, Region
+from sixfold.core.models import AuditEvent, Level, Region
 from sixfold.core.models.base import unwrap_tags
+from sixfold.core.models.region import CODE_LENGTH
 
 register = template.Library()
 
@@ -121,3 +122,14 @@ def object_url(obj) -> str:
         return reverse("core:region_detail", args=[obj.code])
     name = OBJECT_PAGES.get(label)
     return reverse(name, args=[obj.pk]) if name else ""
+
+
+@register.filter
+def reaches(user, level: str) -> bool:
+    """Whether the user's scope holds nodes of `level` (a resident's household holds no building)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    length = CODE_LENGTH[Level(level)]
+    return any(len(prefix) < length for prefix in user.scope_prefixes("registry.view"))
