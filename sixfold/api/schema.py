@@ -19,8 +19,6 @@ SCHEMA_SETTINGS = {
     # Separate request and response components: written fields (plaintext ID number, a
     # household id) and read fields (masks, codes, counts) differ.
     "COMPONENT_SPLIT_REQUEST": True,
-    # Region levels appear on regions and on role scopes: one enum, one name.
-    "ENUM_NAME_OVERRIDES": {"RegionLevelEnum": "sixfold.core.models.Level"},
 }
 SWAGGER_UI_SETTINGS = {
     "deepLinking": True,
@@ -38,7 +36,6 @@ class SchemaView(SpectacularAPIView):
 class DocsView(SpectacularSwaggerSplitView):
     permission_classes = [AllowAny]
     url_name = "api:schema"
-    title = "Sixfold API"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

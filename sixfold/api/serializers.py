@@ -75,7 +75,6 @@ class VisibleObjectField(serializers.PrimaryKeyRelatedField):
     """A register object by id, among those the requesting user can see."""
 
     default_error_messages = {
-        "required": _("This field is required."),
         "does_not_exist": _("Not found."),
         "incorrect_type": _("Expected an id (a whole number)."),
     }
@@ -395,8 +394,8 @@ class RoleSerializer(serializers.Serializer):
     label = serializers.SerializerMethodField()
     scope_code = serializers.CharField(read_only=True)
     scope_name = serializers.CharField(source="region.name", read_only=True)
-    scope_level = serializers.ChoiceField(
-        source="region.level", choices=Level.choices, read_only=True
+    scope_level = serializers.CharField(
+        source="region.level", read_only=True, help_text=_("Level of the scope's region node.")
     )
 
     def get_label(self, assignment) -> str:

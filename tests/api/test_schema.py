@@ -32,10 +32,11 @@ OPERATIONS = {
 }
 
 
-@pytest.fixture
-def schema():
+@pytest.fixture(params=["served", "command line"])
+def schema(request):
+    """As `schema/` serves it, and as `sixfold spectacular` writes it with the global settings."""
     GENERATOR_STATS.reset()
-    with patched_settings(SCHEMA_SETTINGS):
+    with patched_settings(SCHEMA_SETTINGS if request.param == "served" else {}):
         generated = SchemaGenerator().get_schema(request=None, public=True)
     return generated
 
