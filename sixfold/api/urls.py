@@ -20,7 +20,9 @@ router.register("residents", views.ResidentViewSet, basename="resident")
 
 def not_found(request, *args, **kwargs):
     """Unknown paths under /api/v1/ answer in the API's JSON, not the web's HTML."""
-    return JsonResponse(error_body(NotFound()), status=404)
+    return JsonResponse(
+        error_body(NotFound()), status=404, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 urlpatterns = [
