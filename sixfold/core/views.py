@@ -344,6 +344,8 @@ def region_detail(request, code):
         "can": abilities(user, region.code),
         "child_levels": CHILD_LEVELS[Level(region.level)],
         "editable": region.level in TREE_LEVELS,
+        # Buildings and units keep their history on their register pages.
+        "events": history(user, region) if region.level in TREE_LEVELS else None,
     }
     if region.level == Level.UNIT:
         households = Household.objects.visible_to(user).filter(unit_id=region.pk).order_by("code")

@@ -316,6 +316,15 @@ def test_history_of_buildings_units_and_households(client, world):
     assert f'<span class="sf-after">{focus}</span>' in household_page.content.decode()
 
 
+def test_history_of_a_region_node(client, world):
+    worker = as_role(client, world, "community_worker")
+    actions.change_region(world.grid, {"name": "幸福网格"}, by=worker)
+    response = client.get(reverse("core:region_detail", args=[world.grid.code]))
+    assert '<span class="sf-after">幸福网格</span>' in response.content.decode()
+    unit_page = client.get(reverse("core:region_detail", args=[world.household.unit.code]))
+    assert unit_page.context["events"] is None  # the unit's record page carries it
+
+
 def test_history_records_reveals_with_their_purpose(client, world):
     as_role(client, world, "grid_worker")
     url = reverse("core:resident_reveal", args=[world.resident.pk])
