@@ -8,12 +8,13 @@ household has 1–5 residents whose names, ages, genders, relations, ID numbers 
 
 The same seed always gives the same street: one `random.Random(seed)` drives every choice and ages
 count from a fixed reference date, not from today. Only the ciphertexts differ between runs (each
-encryption draws a fresh nonce); the keyed hashes, masks and every plain column are identical.
+encryption draws a fresh nonce); the masks, every plain column and, under the same
+`SIXFOLD_PII_KEY`, the keyed hashes are identical.
 
-Rows are written with `bulk_create`, a community at a time, inside one transaction: the full
-street is about 55,000 households and 140,000 residents, which the per-row action functions would
-take many minutes to write (and would fill the audit log with creations nobody made). The load is
-recorded as one `import` audit event on the street instead.
+Rows are written in bulk, a community at a time, inside one transaction: the full street is about
+50,000 households and 130,000 residents, which the per-row action functions would take many
+minutes to write (and would fill the audit log with creations nobody made). The load is recorded
+as one `import` audit event on the street instead.
 
 The demo logins are a table (`DEMO_LOGINS`): a new role's login is one more row.
 """
@@ -267,7 +268,7 @@ class StreetBuilder:
     # --- a grid: buildings until there is room for its households, then who lives where --------
     def build_grid(self, rows: "Rows", grid: Region, community_name: str, rural: bool) -> None:
         target = self.rng.randint(*GRID_TARGET)
-        dwellings: list[tuple[Unit, int, str, BuildingKind]] = []
+        dwellings: list[tuple[Unit, int, str, BuildingKind | None]] = []
         building_number = 0
 
         def add_compound(compound: str, kind: BuildingKind, count: int) -> None:
@@ -399,7 +400,13 @@ class StreetBuilder:
 
     # --- a household and its people -----------------------------------------------------------
     def add_household(
-        self, rows: "Rows", unit: Unit, room: int, address: str, kind, rural: bool
+        self,
+        rows: "Rows",
+        unit: Unit,
+        room: int,
+        address: str,
+        kind: BuildingKind | None,
+        rural: bool,
     ) -> None:
         rng = self.rng
         region = Region(
@@ -490,10 +497,10 @@ class StreetBuilder:
         R, S = Resident.Relation, Resident.Status
         people: list[Person] = []
 
-        def couple(husband_age: int, relation_of_wife=R.SPOUSE) -> tuple[Person, Person]:
+        def couple(husband_age: int) -> tuple[Person, Person]:
             husband = Person(self.surname(), "M", husband_age, R.SELF)
             wife_age = max(20, husband_age - rng.choice((-2, -1, 0, 1, 2, 2, 3, 3, 4, 5)))
-            wife = Person(self.surname(), "F", wife_age, relation_of_wife)
+            wife = Person(self.surname(), "F", wife_age, R.SPOUSE)
             # One household in four is registered under the wife's name.
             if rng.random() < 0.25:
                 husband.relation, wife.relation = R.SPOUSE, R.SELF
