@@ -1,43 +1,13 @@
 """The interactive API docs load offline and run under the site's Content Security Policy.
 
-Driven in Debian's chromium; skipped with a clear message where chromium is not installed.
+Driven in Debian's chromium through the shared `browser` fixture of tests/e2e/conftest.py.
 """
-
-import os
-import shutil
 
 import pytest
 
 from tests import factories
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium"):
-        message = "the docs browser test needs chromium (apt-get install chromium)"
-        # CI installs chromium, so there a skip would hide a failure (as for tests/e2e).
-        if os.environ.get("SIXFOLD_E2E_REQUIRED") == "1":
-            pytest.fail(f"SIXFOLD_E2E_REQUIRED=1 but {message}", pytrace=False)
-        pytest.skip(message)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
