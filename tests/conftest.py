@@ -11,6 +11,16 @@ def _plain_static(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 costs ~0.4 s a password here and most tests create several users. Argon2 stays
+    listed so hashes made outside a test still verify; tests about hashing switch it back."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+
+
 @pytest.fixture
 def street(db):
     return factories.street()

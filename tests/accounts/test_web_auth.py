@@ -11,15 +11,6 @@ from tests import factories
 LOGIN = "accounts:login"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is deliberately slow; the one test about the hasher switches it back.
-    settings.PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.MD5PasswordHasher",
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-    ]
-
-
 @pytest.fixture
 def worker(grid):
     return factories.user_with_role("grid_worker", grid, username="gridder")

@@ -13,12 +13,6 @@ ROLES = ["street_admin", "community_secretary", "community_worker", "grid_worker
 REGISTER_MODELS = (Region, Building, Unit, Household, Resident, AuditEvent)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is deliberately slow; the API tests create many users and log in often.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     """`api(user)` → an APIClient sending that user's token (anonymous for None), in English."""

@@ -18,11 +18,6 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 BORN = dt.date(1985, 6, 15)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def worker(client, world):
     client.force_login(world.users["community_worker"], backend=BACKEND)

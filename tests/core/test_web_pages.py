@@ -16,11 +16,6 @@ from tests import factories
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def as_role(client, world, role):
     client.force_login(world.users[role], backend=BACKEND)
     return world.users[role]

@@ -82,12 +82,6 @@ def check(response, outcome, ok_status=200):
         assert response.status_code == ok_status, response.content[:500]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is deliberately slow; these tests are about scopes, not hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 params = pytest.mark.parametrize("role", ROLES)
 wheres = pytest.mark.parametrize("where", ["in", "out"])
 

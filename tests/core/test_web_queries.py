@@ -17,11 +17,6 @@ BACKEND = "django.contrib.auth.backends.ModelBackend"
 CEILING = 14
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def grow(world):
     """Many more rows under the grid worker's grid, and more history on the world's objects."""
     building = world.household.unit.building
