@@ -55,4 +55,4 @@ def revoke_role(assignment: RoleAssignment, *, by=None) -> None:
 def change_password(user: User, new_password: str, *, by=None) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    events.record(AuditEvent.Verb.PASSWORD, by=by or user, obj=user)
+    events.record(AuditEvent.Verb.PASSWORD, by=by or user, obj=user, scope_code=user.home_scope())

@@ -58,6 +58,13 @@ class User(AbstractUser):
         """Whether the user holds `perm` anywhere."""
         return (self.is_active and self.is_superuser) or bool(self.scope_prefixes(perm))
 
+    def home_scope(self) -> str:
+        """The broadest region code the user holds any role over ("" for none): where events
+        about the account itself (logins, password changes) are filed, so the admins of that
+        place can find them in the audit log."""
+        codes = [a.scope_code for a in self.active_assignments()]
+        return min(codes, key=len, default="")
+
     def role_codes(self) -> set[str]:
         return {a.role for a in self.active_assignments()}
 

@@ -161,3 +161,21 @@ def test_a_grant_to_an_unknown_role_or_the_wrong_level_is_refused(
     assert field in exc.value.message_dict
     assert AuditEvent.objects.count() == count
     assert not member.role_assignments.exists()
+
+
+def test_login_events_are_filed_under_the_accounts_scope_for_its_admins(world, client):
+    """Given a grid worker who logs in, when the street admin searches the log, then the login
+    is there, filed under the grid; a failed login for that account is filed there too."""
+    worker = world.users["grid_worker"]
+    client.post("/accounts/login/", {"username": worker.username, "password": "wrong"})
+    client.force_login(worker)
+    admin = world.users["street_admin"]
+    events = AuditEvent.objects.visible_to(admin).filter(
+        verb__in=[AuditEvent.Verb.LOGIN, AuditEvent.Verb.LOGIN_FAILED]
+    )
+    assert {(e.verb, e.scope_code) for e in events} == {
+        (AuditEvent.Verb.LOGIN, world.grid.code),
+        (AuditEvent.Verb.LOGIN_FAILED, world.grid.code),
+    }
+    other_secretary = factories.user_with_role("community_secretary", world.other_community)
+    assert not AuditEvent.objects.visible_to(other_secretary).filter(verb="login").exists()
