@@ -8,7 +8,6 @@ the options of docs/operators.md; this command is the embedded, one-machine defa
 import os
 import socket
 import sys
-from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -16,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 DEFAULT_PORT = 8000
 
 
-def port_is_free(host: str, port: int) -> None:
+def ensure_port_free(host: str, port: int) -> None:
     """Fail with a clear message before announcing the address if the port is taken."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -48,7 +47,7 @@ class Command(BaseCommand):
                 raise CommandError("环境变量 PORT 须是端口号，例如 8000") from None
         if not 0 < port < 65536:
             raise CommandError("端口须在 1 到 65535 之间")
-        port_is_free(host, port)
+        ensure_port_free(host, port)
         shown_host = f"[{host}]" if ":" in host else host
         self.stdout.write(
             f"Sixfold 已启动: http://{shown_host}:{port}/accounts/login/ — "
@@ -75,8 +74,5 @@ class Command(BaseCommand):
             # (another port, a test run) would take it over.
             "--no-control-socket",
         ]
-        # whitenoise serves from the app folders, but warns in every worker if its
-        # collectstatic root is missing.
-        Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sixfold.settings")
         os.execv(sys.executable, argv)
