@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from . import events, idcard, pii
 from .models import AuditEvent, Building, Household, Level, Region, Resident, Unit
@@ -50,7 +51,7 @@ def clean_resident(data: dict, instance: Resident | None = None) -> dict:
     cleaned = dict(data)
     name = (data.get("name") or "").strip()
     if not name:
-        errors.setdefault("name", []).append(_("Please enter the name."))
+        errors.setdefault("name", []).append(pgettext("person", "Please enter the name."))
     elif len(name) > 50:
         errors.setdefault("name", []).append(_("The name is too long (at most 50 characters)."))
     cleaned["name"] = name

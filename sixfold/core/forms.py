@@ -9,6 +9,7 @@ the action functions in `core.actions`, which raise `ValidationError` with field
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Building, Household, Level, Region, Resident
 from .models.audit import AuditEvent
@@ -211,7 +212,7 @@ class ResidentForm(StyledForm):
     """A resident's fields. On edit the ID number and phone start empty: the stored plaintext is
     shown only through a logged reveal, so an empty field means "keep what is stored"."""
 
-    name = forms.CharField(label=_("name"), max_length=50)
+    name = forms.CharField(label=pgettext_lazy("person", "name"), max_length=50)
     gender = forms.ChoiceField(
         label=_("gender"), choices=Resident.Gender.choices, widget=forms.RadioSelect
     )

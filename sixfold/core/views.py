@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -530,7 +531,7 @@ def building_delete(request, pk):
 class UnitSearchFilter(UnitFilter):
     """The shared unit filter plus a name search, which only the web list needs."""
 
-    search = django_filters.CharFilter(method="filter_search", label=_("search"))
+    search = django_filters.CharFilter(method="filter_search", label=gettext_lazy("search"))
 
     class Meta(UnitFilter.Meta):
         fields = ["region", "search"]

@@ -5,6 +5,7 @@ import re
 import pytest
 import yaml
 from django.contrib.staticfiles import finders
+from django.utils import translation
 from drf_spectacular.drainage import GENERATOR_STATS
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import patched_settings
@@ -34,9 +35,13 @@ OPERATIONS = {
 
 @pytest.fixture(params=["served", "command line"])
 def schema(request):
-    """As `schema/` serves it, and as `sixfold spectacular` writes it with the global settings."""
+    """As `schema/` serves it, and as `sixfold spectacular` writes it with the global settings
+    (in English, as the assertions below read it; the default language is Chinese)."""
     GENERATOR_STATS.reset()
-    with patched_settings(SCHEMA_SETTINGS if request.param == "served" else {}):
+    with (
+        translation.override("en"),
+        patched_settings(SCHEMA_SETTINGS if request.param == "served" else {}),
+    ):
         generated = SchemaGenerator().get_schema(request=None, public=True)
     return generated
 

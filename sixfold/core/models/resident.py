@@ -5,6 +5,7 @@ import datetime as dt
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .. import pii
 from .base import ScopedQuerySet, TimeStamped, unwrap_tags
@@ -86,7 +87,7 @@ class Resident(TimeStamped):
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
     code = models.CharField(_("region code"), max_length=40, db_index=True)
-    name = models.CharField(_("name"), max_length=50, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     id_number_enc = models.TextField(editable=False, blank=True)
