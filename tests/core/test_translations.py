@@ -212,7 +212,8 @@ def test_chinese_translations_are_chinese():
         for translation in entry.translations:
             rest = accepted.sub("", PLACEHOLDER.sub("", translation))
             assert not re.search(r"[A-Za-z]{2,}", rest), (entry.msgid, translation)
-            assert HAN.search(translation), (entry.msgid, translation)
+            if re.search(r"[A-Za-z]{2,}", PLACEHOLDER.sub("", entry.msgid)):
+                assert HAN.search(translation), (entry.msgid, translation)
 
 
 def test_english_catalog_matches_and_shows_no_chinese():
