@@ -257,6 +257,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1/",
 }
 
+# Filter drop-downs read 全部 / "All" when nothing is chosen, as the region filter does.
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
+
 # --- logging --------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
