@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from tests import factories
 
@@ -19,6 +20,15 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages raised by code called directly in a test read in English, whatever language an
+    earlier request in the same process left active (LocaleMiddleware activates per request).
+    Pages and API responses still choose their language per request."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
