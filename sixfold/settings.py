@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "sixfold.core",
     "sixfold.accounts",
     "sixfold.api",
+    "sixfold.party",
 ]
 
 MIDDLEWARE = [
@@ -281,4 +282,9 @@ LOGGING = {
 
 # --- Sixfold --------------------------------------------------------------------------------------
 SIXFOLD_GRID_HOUSEHOLDS = (500, 800)  # S26: a grid holds 500–800 households
+# S2: the coverage audit lists members who contact more households than this (党员联系户).
+_households = os.environ.get("SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER", "15").strip()
+if not _households.isdigit() or int(_households) < 1:
+    raise ImproperlyConfigured("SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER must be a whole number ≥ 1")
+SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER = int(_households)
 SIXFOLD_DEMO_PASSWORD = "sixfold-demo"

@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("sixfold.api.urls")),
     path("accounts/", include("sixfold.accounts.urls")),
+    path("party/", include("sixfold.party.urls")),
     path("", include("sixfold.core.urls")),
 ]

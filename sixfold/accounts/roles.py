@@ -6,7 +6,9 @@ role (a pillar's `party_member`, `department_staff` …) is one entry here plus 
 Permissions
 * `registry.view` / `.add` / `.change` / `.delete` — the registers (台账) and the region tree;
 * `pii.reveal` — see a resident's plaintext ID number and phone, with a stated purpose (logged);
-* `audit.view` — search the audit log.
+* `audit.view` — search the audit log;
+* `party.view` / `.manage` / `.assign` / `.configure` / `.own` — the party registers, see
+  `sixfold.party.actions`.
 """
 
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ class Role:
 REGISTRY_ALL = frozenset(
     {"registry.view", "registry.add", "registry.change", "registry.delete", "pii.reveal"}
 )
+PARTY_ALL = frozenset({"party.view", "party.manage", "party.assign"})
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -35,25 +38,42 @@ ROLES: dict[str, Role] = {
             "street_admin",
             _("Street administrator"),
             (Level.STREET, Level.DISTRICT, Level.CITY),
-            REGISTRY_ALL | {"audit.view"},
+            REGISTRY_ALL | PARTY_ALL | {"audit.view", "party.configure"},
         ),
         Role(
             "community_secretary",
             _("Community party secretary"),
             (Level.COMMUNITY, Level.VILLAGE),
-            REGISTRY_ALL | {"audit.view"},
+            REGISTRY_ALL | PARTY_ALL | {"audit.view"},
         ),
         Role(
             "community_worker",
             _("Community worker"),
             (Level.COMMUNITY, Level.VILLAGE),
-            REGISTRY_ALL,
+            # Workers keep the chain and the grid posts up to date; membership is the party's.
+            REGISTRY_ALL | {"party.view", "party.assign"},
         ),
         Role(
             "grid_worker",
             _("Grid worker"),
             (Level.GRID,),
-            frozenset({"registry.view", "registry.add", "registry.change", "pii.reveal"}),
+            frozenset(
+                {"registry.view", "registry.add", "registry.change", "pii.reveal", "party.view"}
+            ),
+        ),
+        Role(
+            "branch_secretary",
+            _("Grid party branch secretary"),
+            (Level.GRID,),
+            frozenset({"registry.view", "party.view", "party.assign"}),
+        ),
+        # Own records only (found through the member's login, not the scope); the scope is the
+        # member's community, where later pillars let members claim orders.
+        Role(
+            "party_member",
+            _("Party member"),
+            (Level.STREET, Level.COMMUNITY, Level.VILLAGE),
+            frozenset({"party.own"}),
         ),
         Role("resident", _("Resident"), (Level.HOUSEHOLD,), frozenset({"registry.view"})),
     ]

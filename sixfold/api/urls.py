@@ -1,7 +1,7 @@
 """Routes of the REST API under /api/v1/."""
 
 from django.http import JsonResponse
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from rest_framework.exceptions import NotFound
 from rest_framework.routers import SimpleRouter
 
@@ -31,6 +31,7 @@ urlpatterns = [
     path("schema/", schema.SchemaView.as_view(), name="schema"),
     path("docs/", schema.DocsView.as_view(), name="docs"),
     *router.urls,
+    path("party/", include("sixfold.party.api_urls")),
     # Only paths ending in "/", so a missing trailing slash is still redirected to the real route.
     re_path(r"^.*/$", not_found),
 ]

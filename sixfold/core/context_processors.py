@@ -1,8 +1,9 @@
 """Template context shared by every page: the six pillars and the user's roles."""
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# The six pillars of the model (六位一体), in the seed's order. `url` is None until built.
+# The six pillars of the model (六位一体), in the seed's order.
 PILLARS = [
     ("party", _("Party building"), "社区党建", "bi-flag"),
     ("selfgov", _("Resident self-governance"), "居民自治", "bi-people"),
@@ -13,5 +14,22 @@ PILLARS = [
 ]
 
 
+# Pillars that have their own pages: slug → URL name of the pillar's home, filled by the pillar
+# apps' `ready()` (the foundation imports none of them).
+PILLAR_HOMES: dict[str, str] = {}
+
+
+def pillar_url(slug: str) -> str:
+    """The pillar's own home page, or the "not available yet" page until it has one."""
+    if slug in PILLAR_HOMES:
+        return reverse(PILLAR_HOMES[slug])
+    return reverse("core:pillar", args=[slug])
+
+
 def navigation(request):
-    return {"pillars": PILLARS}
+    return {
+        "pillars": PILLARS,
+        "pillar_links": [
+            (key, label, native, icon, pillar_url(key)) for key, label, native, icon in PILLARS
+        ],
+    }

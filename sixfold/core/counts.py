@@ -6,6 +6,7 @@ first `len(code)` characters of their own code; a page of nodes costs one query 
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
@@ -44,3 +45,19 @@ def household_counts(codes) -> dict[str, int]:
 def resident_counts(codes) -> dict[str, int]:
     """Residents still living in the street (moved-out and deceased are not counted)."""
     return counts_within(Resident.objects.living(), codes)
+
+
+# Counts per node that pillar apps add to the region browser (the party app's members living
+# there): `{key: function(codes) -> {code: count}}`, filled in the apps' `ready()`, so the
+# foundation shows them without importing any pillar.
+NODE_COUNTERS: dict[str, Callable] = {}
+
+
+def register_node_counter(key: str, counter: Callable) -> None:
+    NODE_COUNTERS[key] = counter
+
+
+def extra_counts(codes) -> dict[str, dict[str, int]]:
+    """`{key: {code: count}}` from every registered counter."""
+    codes = list(codes)
+    return {key: counter(codes) for key, counter in NODE_COUNTERS.items()}

@@ -763,6 +763,12 @@ DEMO_LOGINS = (
 )
 
 
+# Pillar apps add their part of the demo street here (from their `ready()`): each is called by
+# `seed_demo` with the seed after the street is built, in the same transaction, and returns its
+# demo logins as (login, where) pairs.
+DEMO_EXTENSIONS: list = []
+
+
 def scope_region(scope: str) -> Region:
     kind, *numbers = scope.split()
     if kind == "street":

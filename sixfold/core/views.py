@@ -29,8 +29,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import actions
-from .context_processors import PILLARS
-from .counts import household_counts, resident_counts
+from .context_processors import PILLAR_HOMES, PILLARS
+from .counts import extra_counts, household_counts, resident_counts
 from .filters import BuildingFilter, HouseholdFilter, ResidentFilter, UnitFilter
 from .forms import (
     AuditSearchForm,
@@ -282,6 +282,8 @@ def home(request):
 
 @login_required
 def pillar(request, slug):
+    if slug in PILLAR_HOMES:
+        return redirect(PILLAR_HOMES[slug])
     for key, label, native, icon in PILLARS:
         if key == slug:
             return render(
@@ -315,6 +317,7 @@ def node_rows(nodes) -> list[dict]:
     codes = [node.code for node in nodes]
     households = household_counts(codes) if codes else {}
     residents = resident_counts(codes) if codes else {}
+    extras = extra_counts(codes) if codes else {}
     rows = []
     for node in nodes:
         count = households.get(node.code, 0)
@@ -324,6 +327,8 @@ def node_rows(nodes) -> list[dict]:
                 "households": count,
                 "residents": residents.get(node.code, 0),
                 "norm": grid_norm_status(count) if node.level == Level.GRID else None,
+                # Counts pillar apps registered (core.counts.NODE_COUNTERS), by key.
+                "extra": {key: counts.get(node.code, 0) for key, counts in extras.items()},
             }
         )
     return rows

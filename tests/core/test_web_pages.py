@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sixfold.core import actions
-from sixfold.core.context_processors import PILLARS
+from sixfold.core.context_processors import PILLAR_HOMES, PILLARS
 from sixfold.core.models import Resident
 from tests import factories
 
@@ -105,7 +105,7 @@ def page_urls(world):
         reverse("core:resident_edit", args=[world.resident.pk]),
         reverse("core:resident_reveal", args=[world.resident.pk]),
         reverse("core:audit_log"),
-        reverse("core:pillar", args=["party"]),
+        reverse("core:pillar", args=["selfgov"]),
         reverse("accounts:password_change"),
     ]
 
@@ -135,7 +135,7 @@ def test_static_assets_are_vendored(client, world):
 
 
 # --- pillars --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("slug", [p[0] for p in PILLARS])
+@pytest.mark.parametrize("slug", [p[0] for p in PILLARS if p[0] not in PILLAR_HOMES])
 def test_each_pillar_says_it_is_not_available(client, world, slug):
     as_role(client, world, "resident")
     home = client.get(reverse("core:home")).content.decode()
@@ -146,6 +146,16 @@ def test_each_pillar_says_it_is_not_available(client, world, slug):
     assert 'id="pillar-unavailable"' in content
     main = re.search(r"<main.*</main>", content, re.S).group(0)
     assert not re.search(r"<table|<canvas|sf-stat-value", main)
+
+
+@pytest.mark.parametrize("slug", list(PILLAR_HOMES))
+def test_a_pillar_with_pages_links_to_its_home(client, world, slug):
+    as_role(client, world, "community_secretary")
+    home = client.get(reverse("core:home")).content.decode()
+    assert f'href="{reverse(PILLAR_HOMES[slug])}"' in home
+    response = client.get(reverse("core:pillar", args=[slug]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(PILLAR_HOMES[slug])
 
 
 def test_unknown_pillar_is_404(client, world):
@@ -171,7 +181,7 @@ def test_region_browser_rows_counts_and_breadcrumb(client, world):
     assert rows[world.grid.code]["norm"] == "under"
     content = response.content.decode()
     assert 'data-norm="under"' in content
-    assert 'id="party-note"' in content  # the party-member column is a dash, with the reason
+    assert 'id="party-note"' in content  # the party-member column says what it counts
     assert [a.code for a in response.context["ancestors"]] == [world.street.code]
 
 

@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import translation
 
 from sixfold.accounts.roles import ROLES
@@ -57,7 +58,10 @@ class Command(BaseCommand):
 
         self.stdout.write(f"正在建立演示街道 {demo.STREET_NAME}（种子 {seed}）……")
         started = time.perf_counter()
-        totals = demo.build_demo_street(seed=seed, communities=communities, villages=villages)
+        with transaction.atomic():
+            totals = demo.build_demo_street(seed=seed, communities=communities, villages=villages)
+            for extend in demo.DEMO_EXTENSIONS:
+                totals.logins += extend(seed=seed)
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(

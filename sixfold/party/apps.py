@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PartyConfig(AppConfig):
+    name = "sixfold.party"
+    label = "party"
+    verbose_name = _("Party building")
+
+    def ready(self) -> None:
+        # The foundation knows nothing of the party pillar; it offers hooks that this app fills.
+        from sixfold.core import context_processors, counts, demo
+
+        from . import coverage
+        from .demo import build_party_demo
+
+        counts.register_node_counter("party_members", coverage.members_living_under)
+        context_processors.PILLAR_HOMES["party"] = "party:home"
+        demo.DEMO_EXTENSIONS.append(build_party_demo)
