@@ -240,7 +240,17 @@ class StreetBuilder:
             self.totals.villages += 1
         return self.totals
 
-    def build_community(self, street: Region, level: str, number: int, name: str) -> None:
+    def build_community(
+        self,
+        street: Region,
+        level: str,
+        number: int,
+        name: str,
+        grid_sizes: list[int] | None = None,
+    ) -> None:
+        """One community or village, written in one go. `grid_sizes` fixes how many grids it has
+        and how many households each holds (the city plans them to reach an exact total); by
+        default both are drawn."""
         rows = Rows()
         code = child_code(street.code, level, number)
         community = Region(code=code, name=name, level=level, parent=street)
@@ -248,8 +258,10 @@ class StreetBuilder:
         rural = level == Level.VILLAGE
         # A village's blocks and rows are numbered across its grids, so addresses never repeat.
         self.village_blocks = self.village_rows = 0
-        low, high = GRIDS_PER_VILLAGE if rural else GRIDS_PER_COMMUNITY
-        for grid_number in range(1, self.rng.randint(low, high) + 1):
+        if grid_sizes is None:
+            low, high = GRIDS_PER_VILLAGE if rural else GRIDS_PER_COMMUNITY
+            grid_sizes = [None] * self.rng.randint(low, high)
+        for grid_number, size in enumerate(grid_sizes, start=1):
             grid = Region(
                 code=child_code(code, Level.GRID, grid_number),
                 name=f"第{GRID_NUMERALS[grid_number - 1]}网格",
@@ -257,7 +269,7 @@ class StreetBuilder:
                 parent=community,
             )
             rows.regions[Level.GRID].append(grid)
-            self.build_grid(rows, grid, name, rural)
+            self.build_grid(rows, grid, name, rural, size)
             self.totals.grids += 1
         rows.save()
         self.totals.buildings += len(rows.buildings)
@@ -266,8 +278,11 @@ class StreetBuilder:
         self.totals.residents += len(rows.residents)
 
     # --- a grid: buildings until there is room for its households, then who lives where --------
-    def build_grid(self, rows: "Rows", grid: Region, community_name: str, rural: bool) -> None:
-        target = self.rng.randint(*GRID_TARGET)
+    def build_grid(
+        self, rows: "Rows", grid: Region, community_name: str, rural: bool, target: int | None
+    ) -> None:
+        if target is None:
+            target = self.rng.randint(*GRID_TARGET)
         dwellings: list[tuple[Unit, int, str, BuildingKind | None]] = []
         building_number = 0
 
@@ -315,19 +330,23 @@ class StreetBuilder:
             self.add_household(rows, unit, room, address, kind, rural)
 
     def new_compound(self, community_name: str) -> tuple[str, BuildingKind]:
-        stem = community_name.removesuffix("社区")
+        """A compound whose name no other compound of the street has."""
         while True:
-            roll = self.rng.random()
-            if f"{stem}小区" not in self.used_compounds:
-                name, kind = f"{stem}小区", MID_BLOCK
-            elif roll < 0.22:
-                name, kind = f"{self.rng.choice(WORK_UNITS)}宿舍", OLD_BLOCK
-            else:
-                name = self.rng.choice(COMPOUND_STEMS) + self.rng.choice(COMPOUND_SUFFIXES)
-                kind = self.rng.choice((OLD_BLOCK, MID_BLOCK, TOWER, TOWER))
+            name, kind = self.draw_compound(community_name)
             if name not in self.used_compounds:
                 self.used_compounds.add(name)
                 return name, kind
+
+    def draw_compound(self, community_name: str) -> tuple[str, BuildingKind]:
+        """A compound's name and kind of building; a community's first compound bears its name."""
+        stem = community_name.removesuffix("社区")
+        roll = self.rng.random()
+        if f"{stem}小区" not in self.used_compounds:
+            return f"{stem}小区", MID_BLOCK
+        if roll < 0.22:
+            return f"{self.rng.choice(WORK_UNITS)}宿舍", OLD_BLOCK
+        name = self.rng.choice(COMPOUND_STEMS) + self.rng.choice(COMPOUND_SUFFIXES)
+        return name, self.rng.choice((OLD_BLOCK, MID_BLOCK, TOWER, TOWER))
 
     def add_block(
         self,
@@ -645,11 +664,15 @@ class StreetBuilder:
                 return idcard.make(ID_AREA, born, sequence)
 
     def phone(self, person: Person) -> str:
-        rng = self.rng
+        """A phone number of the person's own, or "" for the young, the very old and the dead."""
         if person.status == Resident.Status.DECEASED or person.age < 12:
             return ""
-        if (person.age < 16 or person.age >= 85) and rng.random() < 0.5:
+        if (person.age < 16 or person.age >= 85) and self.rng.random() < 0.5:
             return ""
+        return self.new_phone()
+
+    def new_phone(self) -> str:
+        rng = self.rng
         while True:
             phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}"
             if phone not in self.used_phones:
