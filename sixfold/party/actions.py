@@ -181,7 +181,11 @@ def create_organization(region: Region, data: dict, *, by) -> PartyOrganization:
 @transaction.atomic
 def change_organization(org: PartyOrganization, data: dict, *, by) -> PartyOrganization:
     ensure_perm(by, MANAGE, org.code)
-    org = PartyOrganization.objects.select_for_update().select_related("region").get(pk=org.pk)
+    org = (
+        PartyOrganization.objects.select_for_update(of=("self",))
+        .select_related("region")
+        .get(pk=org.pk)
+    )
     merged = {
         "kind": org.kind,
         "name": org.name,
@@ -375,7 +379,7 @@ def create_member(organization: PartyOrganization, data: dict, *, by) -> PartyMe
 def change_member(member: PartyMember, data: dict, *, by) -> PartyMember:
     ensure_perm(by, MANAGE, member.code)
     member = (
-        PartyMember.objects.select_for_update()
+        PartyMember.objects.select_for_update(of=("self",))
         .select_related("organization", "resident")
         .get(pk=member.pk)
     )
@@ -447,7 +451,9 @@ def transfer_member(
     """
     ensure_perm(by, MANAGE, member.code)
     member = (
-        PartyMember.objects.select_for_update().select_related("organization").get(pk=member.pk)
+        PartyMember.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=member.pk)
     )
     if member.status != PartyMember.Status.ACTIVE:
         raise _error(None, _("Only an active member can be transferred."), "not_active")

@@ -31,7 +31,13 @@ from sixfold.core.models import Region, Resident
 
 from . import actions
 from .actions import ASSIGN, CONFIGURE, MANAGE, VIEW
-from .coverage import DEFAULT_LIMIT, MAX_LIMIT, coverage_report, threshold_households
+from .coverage import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    coverage_report,
+    node_label,
+    threshold_households,
+)
 from .filters import LinkFilter, MemberFilter, OrganizationFilter
 from .models import (
     ChainLevel,
@@ -647,7 +653,7 @@ class CoverageSerializer(serializers.Serializer):
 def _gap(node, **extra) -> dict:
     return {
         "code": node.code,
-        "name": node.name,
+        "name": node_label(node),
         "level": node.level,
         "address": node.address,
         "url": reverse("party:chain_node", args=[node.code]),
@@ -655,7 +661,7 @@ def _gap(node, **extra) -> dict:
     }
 
 
-def _level(row) -> dict:
+def _level(row, gaps: bool = True) -> dict:
     return {
         "level": row.level,
         "label": row.label,
@@ -663,7 +669,7 @@ def _level(row) -> dict:
         "covered": row.covered,
         "uncovered": row.uncovered,
         "percent": row.percent,
-        "gaps": [_gap(node) for node in row.gaps],
+        "gaps": [_gap(node) for node in row.gaps] if gaps else [],
     }
 
 
@@ -672,7 +678,7 @@ def coverage_data(report) -> dict:
     posts = None
     if report.posts is not None:
         posts = {
-            **_level(report.posts),
+            **_level(report.posts, gaps=False),
             "required": [kind.name for kind in report.required_posts],
             "gaps": [
                 {

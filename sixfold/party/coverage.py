@@ -49,6 +49,17 @@ ORG_LEVELS = (
 )
 
 
+def node_label(region) -> str:
+    """A household by its address; a grid, building or stairwell with the node above it, so
+    "第一网格" or "1单元" can be told apart in a list of gaps."""
+    if region.level == Level.HOUSEHOLD and region.address:
+        return region.address
+    parent = region.parent if region.parent_id else None
+    if region.level in (Level.GRID, Level.BUILDING, Level.UNIT) and parent is not None:
+        return f"{parent.name} {region.name}"
+    return region.name
+
+
 def threshold_households() -> int:
     return settings.SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER
 
@@ -295,7 +306,8 @@ def coverage_report(
     # --- one row per child node ------------------------------------------------------------------
     rows = []
     if length:
-        for child in Region.objects.filter(parent=region).order_by("code"):
+        children_nodes = Region.objects.filter(parent=region).select_related("parent")
+        for child in children_nodes.order_by("code"):
             child_levels = _levels_under(child)
             chain_cells = {
                 level: LevelCoverage(

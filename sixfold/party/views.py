@@ -1031,6 +1031,17 @@ def grid_post_edit(request, code):
         ):
             messages.success(request, _("Saved."))
             return redirect("party:grid_post_edit", code=grid.code)
+    if (
+        bound is not None
+        and bound.errors
+        and not any(
+            str(bound.data.get("kind")) == str(kind.pk) and kind.pk not in holders for kind in kinds
+        )
+    ):
+        # The form for a post someone holds is not on the page: say why here.
+        for errors in bound.errors.values():
+            for error in errors:
+                messages.error(request, error)
     rows = []
     for kind in kinds:
         form = None

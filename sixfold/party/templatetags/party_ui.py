@@ -2,23 +2,14 @@
 
 from django import template
 
-from sixfold.core.models import Level
+from sixfold.party.coverage import node_label as coverage_node_label
 
 register = template.Library()
 
 
 @register.filter
 def node_label(region) -> str:
-    """A household by its address; a grid, building or stairwell with the node above it, so
-    "第一网格" or "1单元" can be told apart in a list of gaps."""
-    if region is None:
-        return ""
-    if region.level == Level.HOUSEHOLD and region.address:
-        return region.address
-    parent = region.parent if region.parent_id else None
-    if region.level in (Level.GRID, Level.BUILDING, Level.UNIT) and parent is not None:
-        return f"{parent.name} {region.name}"
-    return region.name
+    return coverage_node_label(region) if region is not None else ""
 
 
 @register.filter
