@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_excel
 
 app_name = "core"
 urlpatterns = [
@@ -36,6 +36,24 @@ urlpatterns = [
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/delete/", views.resident_delete, name="resident_delete"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="resident_reveal"),
+    # register workbooks: template, import jobs, exports of each list as filtered
+    path("registers/import/", views_excel.import_upload, name="import_upload"),
+    path("registers/import/template.xlsx", views_excel.import_template, name="import_template"),
+    path("registers/import/<uuid:pk>/", views_excel.import_job, name="import_job"),
+    path("registers/import/<uuid:pk>/report.xlsx", views_excel.import_report, name="import_report"),
+    path(
+        "buildings/export/", views_excel.export_list, {"key": "buildings"}, name="building_export"
+    ),
+    path("units/export/", views_excel.export_list, {"key": "units"}, name="unit_export"),
+    path(
+        "households/export/",
+        views_excel.export_list,
+        {"key": "households"},
+        name="household_export",
+    ),
+    path(
+        "residents/export/", views_excel.export_list, {"key": "residents"}, name="resident_export"
+    ),
     # audit log
     path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -319,6 +319,9 @@ class SheetChecker:
             else:
                 self.positions[column.key] = index
                 self.letters[column.key] = letter
+        self.missing = [
+            c.key for c in self.spec.columns if c.required and c.key not in self.positions
+        ]
         for column in self.spec.columns:
             if column.required and column.key not in self.positions:
                 self.errors.append(
@@ -360,7 +363,8 @@ class SheetChecker:
                 continue
             number = offset + 2
             values: dict = {}
-            bad: set = set()
+            # A row of a sheet without one of its required columns is incomplete as a whole.
+            bad: set = set(self.missing)
             width = len(raw)
             for column, index, read in readers:
                 value = raw[index] if index < width else ""

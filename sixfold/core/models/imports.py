@@ -80,6 +80,8 @@ class ImportJob(TimeStamped):
     message = models.TextField(blank=True)
     upload_path = models.CharField(max_length=200, blank=True)
     report_path = models.CharField(max_length=200, blank=True)
+    # The uploader's interface language: the job's messages are written in it.
+    language = models.CharField(max_length=10, blank=True)
     request_id = models.CharField(max_length=36, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
