@@ -449,6 +449,10 @@ def bulk_load(rebuild_indexes: bool, notify: Callable[[str], None] | None = None
         with connection.cursor() as cursor:
             for _name, definition in dropped:
                 cursor.execute(definition)
+            if connection.vendor == "postgresql":
+                # Planner statistics for the new rows now, not whenever autovacuum gets to them.
+                for model in BULK_MODELS:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     finally:
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
