@@ -106,9 +106,9 @@ def _years_after(day: dt.date, years: int) -> dt.date:
 class PartyBuilder:
     """Reads the built street once, decides everything in memory, writes in bulk."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, street_code: str = STREET_CODE):
         self.rng = random.Random(f"party-{seed}")
-        self.street = Region.objects.get(code=STREET_CODE)
+        self.street = Region.objects.get(code=street_code)
         self.orgs: dict[str, PartyOrganization] = {}
         self.members: list[PartyMember] = []
         self.posts: list[PartyPost] = []
@@ -118,7 +118,7 @@ class PartyBuilder:
 
     # --- reading the street -----------------------------------------------------------------------
     def read(self) -> None:
-        nodes = Region.objects.within(STREET_CODE).order_by("code")
+        nodes = Region.objects.within(self.street.code).order_by("code")
         by_level = defaultdict(list)
         self.names: dict[int, str] = {}
         for row in nodes.values_list("pk", "code", "name", "level", "parent_id", "address"):
@@ -132,7 +132,7 @@ class PartyBuilder:
         self.units = by_level[Level.UNIT]
         self.households = by_level[Level.HOUSEHOLD]
         self.residents = list(
-            Resident.objects.within(STREET_CODE)
+            Resident.objects.within(self.street.code)
             .living()
             .order_by("code", "id")
             .values_list("pk", "code", "name", "gender", "birth_date", "tags")
@@ -251,7 +251,7 @@ class PartyBuilder:
         return member
 
     def save_members(self) -> None:
-        street_org = self.orgs[STREET_CODE]
+        street_org = self.orgs[self.street.code]
         self.street_secretary = self.external(street_org, "王立新", "M", dt.date(1993, 7, 1))
         self.street_deputy = self.external(street_org, "刘文华", "F", dt.date(1998, 6, 1))
         first = self.communities[0]
@@ -281,7 +281,7 @@ class PartyBuilder:
 
     def build_posts(self) -> None:
         P = PartyPost.Post
-        street_org = self.orgs[STREET_CODE]
+        street_org = self.orgs[self.street.code]
         self.post(street_org, self.street_secretary, P.SECRETARY)
         self.post(street_org, self.street_deputy, P.DEPUTY_SECRETARY)
         self.community_secretary: dict[str, PartyMember] = {}
@@ -480,17 +480,24 @@ def _demo_user(username: str, display_name: str, role: str, region: Region, pass
     return user
 
 
-def build_party_demo(seed: int = 1) -> list[tuple[DemoLogin, str]]:
-    """Fill the demo street's party organisation; return the party's demo logins."""
-    from sixfold.accounts.models import User
-
-    builder = PartyBuilder(seed)
+def build_party(street_code: str, seed: int = 1) -> "PartyBuilder":
+    """The party organisation of one street of generated data (the demo street, or each street of
+    a generated city for measuring the audit at scale), without logins."""
+    builder = PartyBuilder(seed, street_code)
     builder.read()
     builder.choose_members()
     builder.build_orgs()
     builder.save_members()
     builder.build_posts()
     builder.build_chain()
+    return builder
+
+
+def build_party_demo(seed: int = 1) -> list[tuple[DemoLogin, str]]:
+    """Fill the demo street's party organisation; return the party's demo logins."""
+    from sixfold.accounts.models import User
+
+    builder = build_party(STREET_CODE, seed)
 
     first_grid = Region.objects.select_related("parent").get(code=builder.grids[0].code)
     leader = User.objects.filter(role_assignments__scope_code=first_grid.code).first()
