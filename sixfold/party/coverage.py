@@ -55,7 +55,7 @@ def node_label(region) -> str:
     if region.level == Level.HOUSEHOLD and region.address:
         return region.address
     parent = region.parent if region.parent_id else None
-    if region.level in (Level.GRID, Level.BUILDING, Level.UNIT) and parent is not None:
+    if region.level in (Level.GRID, Level.BUILDING, Level.UNIT, Level.HOUSEHOLD) and parent:
         return f"{parent.name} {region.name}"
     return region.name
 
