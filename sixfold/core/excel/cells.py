@@ -34,6 +34,8 @@ NUMBER_WORDS = {
     "unit": re.compile(r"(\d+)\s*(?:单元)?"),
     "household": re.compile(r"(\d+)\s*(?:室|号)?"),
 }
+# Larger than any area or count in the registers; bounds the arithmetic done on a cell.
+DECIMAL_LIMIT = Decimal(10) ** 12
 # More significant digits than a double holds exactly: such a "number" was once an ID number.
 EXACT_DIGITS = 15
 
@@ -108,7 +110,7 @@ def read_decimal(value, column: Column) -> Decimal:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise CellError(_("Enter a number such as 85.5.")) from None
-    if not number.is_finite():
+    if not number.is_finite() or abs(number) >= DECIMAL_LIMIT:
         raise CellError(_("Enter a number such as 85.5."))
     return number
 
