@@ -422,7 +422,12 @@ class ResponsibilityLinkSerializer(serializers.Serializer):
 class BulkAssignmentSerializer(serializers.Serializer):
     region = PartyRegionField(help_text=_("Code of the node under which to fill the gaps."))
     level = serializers.ChoiceField(choices=ChainLevel.choices)
-    members = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=200,
+        help_text=_("Ids of the members who share the nodes, in order."),
+    )
 
 
 class BulkAssignmentResultSerializer(serializers.Serializer):

@@ -1,10 +1,25 @@
 """FilterSets shared by the party pages and the party API (one definition of each filter)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import ChainLevel, OrgKind, PartyMember, PartyOrganization, ResponsibilityLink
+
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number that fits the database's key column (a longer one would
+    overflow the driver instead of matching nothing)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 def _within(queryset, name, value):
@@ -23,9 +38,7 @@ class OrganizationFilter(django_filters.FilterSet):
 
 class MemberFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(method=_within, label=_("region code"))
-    organization = django_filters.NumberFilter(
-        field_name="organization_id", label=_("party organisation")
-    )
+    organization = IdFilter(field_name="organization_id", label=_("party organisation"))
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
     standing = django_filters.ChoiceFilter(
         choices=PartyMember.Standing.choices, label=_("standing")
@@ -61,7 +74,7 @@ class MemberFilter(django_filters.FilterSet):
 class LinkFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(method=_within, label=_("region code"))
     level = django_filters.ChoiceFilter(choices=ChainLevel.choices, label=_("level"))
-    member = django_filters.NumberFilter(field_name="member_id", label=_("party member"))
+    member = IdFilter(field_name="member_id", label=_("party member"))
 
     class Meta:
         model = ResponsibilityLink

@@ -31,6 +31,17 @@ class MemberChoiceField(forms.ModelChoiceField):
 class MembersChoiceField(forms.ModelMultipleChoiceField):
     label_from_instance = MemberChoiceField.label_from_instance
 
+    def _check_values(self, value):
+        # Ids longer than the key column would overflow the database driver: not a choice.
+        for pk in value:
+            if not str(pk).isdigit() or len(str(pk)) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
 
 def member_choices(queryset):
     """Active members for a picker, with how many households each already contacts."""
