@@ -25,7 +25,6 @@ a city's worth of residents would take hours.
 
 import hashlib
 import io
-import json
 import os
 import time
 import unicodedata
@@ -35,14 +34,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
 from .. import events, idcard, pii
 from ..actions import MAX_AREA, MAX_FLOORS
-from ..demo import insert_rows
 from ..middleware import current_client_ip, current_request_id
 from ..models import AuditEvent, Building, Household, Level, Region, Resident, Unit
 from ..models.base import unwrap_tags, wrap_tags
@@ -566,10 +564,8 @@ class Scope:
 SNAPSHOT_FIELDS: dict = {}
 
 
-def snapshot(obj) -> dict:
-    """`events.snapshot(obj)`, with the list of audited fields worked out once per model rather
-    than once per object (a test holds the two equal)."""
-    model = type(obj)
+def snapshot_fields(model) -> list[tuple[str, str]]:
+    """(name, attname) of the fields `events.snapshot` records for `model`, worked out once."""
     fields = SNAPSHOT_FIELDS.get(model)
     if fields is None:
         fields = SNAPSHOT_FIELDS[model] = [
@@ -578,8 +574,14 @@ def snapshot(obj) -> dict:
             if not f.name.endswith(events.HIDDEN_SUFFIXES)
             and f.name not in ("created_at", "updated_at")
         ]
+    return fields
+
+
+def snapshot(obj) -> dict:
+    """`events.snapshot(obj)`, without working out the audited fields for every object (a test
+    holds the two equal)."""
     plain = events._plain
-    return {name: plain(getattr(obj, attname)) for name, attname in fields}
+    return {name: plain(getattr(obj, attname)) for name, attname in snapshot_fields(type(obj))}
 
 
 def in_chunks(values, size: int = LOOKUP_CHUNK):
@@ -931,138 +933,168 @@ class Writer:
             self.changed[key].append((obj, before, after))
 
     # --- writing -----------------------------------------------------------------------------
-    def event(self, verb: str, obj, *, before=None, after=None) -> None:
-        """The event `events.record` would write for `obj`, kept for one bulk insert."""
+    def event(self, verb: str, model, pk, text: str, code: str, *, before=None, after=None):
+        """The event `events.record` would write for an object, kept for one bulk insert."""
         origin = self.origin
         self.events.append(
-            (
-                origin["actor_id"],
-                origin["actor_name"],
-                verb,
-                obj._meta.label_lower,
-                str(obj.pk),
-                str(obj)[:200],
-                obj.code,
-                before,
-                after,
-                "",
-                origin["request_id"],
-                origin["ip_address"],
-            )
+            {
+                "actor_id": origin["actor_id"],
+                "actor_name": origin["actor_name"],
+                "verb": verb,
+                "object_type": model._meta.label_lower,
+                "object_id": str(pk),
+                "object_repr": text[:200],
+                "scope_code": code,
+                "before": before,
+                "after": after,
+                "purpose": "",
+                "request_id": origin["request_id"],
+                "ip_address": origin["ip_address"],
+            }
+        )
+
+    def changed_event(self, obj, before: dict, after: dict) -> None:
+        self.event(
+            AuditEvent.Verb.CHANGE,
+            type(obj),
+            obj.pk,
+            str(obj),
+            obj.code,
+            before=before,
+            after=after,
         )
 
     def write(self) -> None:
-        self.write_buildings()
-        self.write_units()
-        self.write_households()
+        # Names and keys of every node the new rows hang under, existing or new.
+        self.node_pk = {}
+        self.node_name = {}
+        for nodes in (self.buildings, self.units, self.households):
+            for code, node in nodes.items():
+                self.node_pk[code] = node.region_id
+                self.node_name[code] = node.region.name
+        self.write_level("buildings", Building, Level.BUILDING)
+        self.write_level("units", Unit, Level.UNIT)
+        self.write_level("households", Household, Level.HOUSEHOLD)
         self.write_residents()
-        write_events(self.events)
+        self.write_changes()
+        insert_drafts(AuditEvent, self.events)
 
-    def write_buildings(self) -> None:
-        plans = self.new["buildings"]
-        regions = [
-            Region(
-                code=p["code"],
-                name=p["name"],
-                level=Level.BUILDING,
-                parent_id=p["grid"].pk,
-                address=p["address"],
+    def write_level(self, key: str, model, level: str) -> None:
+        """New buildings, units or households: their region nodes, then their register rows,
+        then a create event each with the row's snapshot."""
+        plans = self.new[key]
+        if not plans:
+            return
+        parent_length = CODE_LENGTHS[CODE_LENGTHS.index(CODE_LENGTH[level]) - 1]
+        building_length = CODE_LENGTH[Level.BUILDING]
+        grid_length = CODE_LENGTH[Level.GRID]
+        regions = []
+        for plan in plans:
+            code = plan["code"]
+            if level == Level.BUILDING:
+                parent = self.grids[code[:grid_length]].pk
+            else:
+                parent = self.node_pk[code[:parent_length]]
+            if level == Level.HOUSEHOLD:
+                # As create_household: an address left blank is the unit's name and the room.
+                unit = code[:parent_length]
+                unit_name = self.node_name[code[:building_length]] + self.node_name[unit]
+                plan["address"] = plan["address"] or f"{unit_name}{plan['room']}"
+                name = plan["room"]
+            else:
+                name = plan.pop("name")
+            regions.append(
+                {
+                    "code": code,
+                    "name": name,
+                    "level": level,
+                    "parent_id": parent,
+                    "address": plan.pop("region_address", plan.get("address", "")),
+                }
             )
-            for p in plans
-        ]
-        Region.objects.bulk_create(regions, batch_size=BATCH)
-        created = []
+        keys = insert_new(Region, regions, "code")
+        rows = []
         for plan, region in zip(plans, regions, strict=True):
-            building = Building(
-                region=region,
-                code=region.code,
-                compound=plan["compound"],
-                floors=plan["floors"],
-                structure=plan["structure"],
-                note=plan["note"],
+            code = plan["code"]
+            pk = keys[code]
+            self.node_pk[code] = pk
+            self.node_name[code] = region["name"]
+            row = {"region_id": pk, **plan}
+            if level == Level.UNIT:
+                row["building_id"] = self.node_pk[code[:building_length]]
+            elif level == Level.HOUSEHOLD:
+                row["unit_id"] = self.node_pk[code[:parent_length]]
+            rows.append(row)
+        insert_drafts(model, rows)
+        fields = snapshot_fields(model)
+        plain = events._plain
+        for row in rows:
+            code = row["code"]
+            if level == Level.BUILDING:
+                text = self.node_name[code]
+            elif level == Level.UNIT:
+                text = self.node_name[code[:building_length]] + self.node_name[code]
+            else:
+                text = row["address"]
+            after = {name: plain(row.get(attname)) for name, attname in fields}
+            self.event(AuditEvent.Verb.CREATE, model, row["region_id"], text, code, after=after)
+
+    def write_residents(self) -> None:
+        plans = self.new["residents"]
+        if not plans:
+            return
+        mask_id, mask_phone, seal, digest = (
+            pii.mask_id_number,
+            pii.mask_phone,
+            pii.encrypt,
+            pii.lookup_hash,
+        )
+        rows = []
+        for plan in plans:
+            code = plan.pop("household")
+            number = plan.pop("id_number")
+            phone = plan.pop("phone")
+            # What Resident.set_id_number and set_phone store.
+            rows.append(
+                {
+                    "household_id": self.node_pk[code],
+                    "code": code,
+                    **plan,
+                    "id_number_enc": seal(number),
+                    "id_number_hash": self.hashes.get(number) or digest(number),
+                    "id_number_masked": mask_id(number),
+                    "phone_enc": seal(phone),
+                    "phone_hash": digest(phone),
+                    "phone_masked": mask_phone(phone),
+                }
             )
-            self.buildings[building.code] = building
-            created.append(building)
-        insert_rows(Building, created)
-        for building in created:
-            self.event(AuditEvent.Verb.CREATE, building, after=snapshot(building))
+        last = Resident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        insert_drafts(Resident, rows)
+        # The plain insert returns no keys: the new rows are those past the last key before it,
+        # each known by its ID number's hash (rows another transaction added meanwhile are
+        # among them too, and are simply not looked up).
+        keys = dict(
+            Resident.objects.filter(pk__gt=last)
+            .order_by()
+            .values_list("id_number_hash", "pk")
+            .iterator(chunk_size=BATCH)
+        )
+        fields = snapshot_fields(Resident)
+        plain = events._plain
+        for row in rows:
+            row["id"] = keys[row["id_number_hash"]]
+            after = {name: plain(row.get(attname)) for name, attname in fields}
+            self.event(
+                AuditEvent.Verb.CREATE, Resident, row["id"], row["name"], row["code"], after=after
+            )
+
+    def write_changes(self) -> None:
         changed = self.changed["buildings"]
         self.update([b.region for b, *_ in changed], Region, ["name", "address"])
         self.update([b for b, *_ in changed], Building, ["compound", "floors", "structure", "note"])
-        for building, before, after in changed:
-            self.event(AuditEvent.Verb.CHANGE, building, before=before, after=after)
-
-    def write_units(self) -> None:
-        plans = self.new["units"]
-        building_length = CODE_LENGTH[Level.BUILDING]
-        regions = []
-        for plan in plans:
-            building = self.buildings[plan["code"][:building_length]]
-            regions.append(
-                Region(
-                    code=plan["code"],
-                    name=plan["name"],
-                    level=Level.UNIT,
-                    parent_id=building.region_id,
-                )
-            )
-        Region.objects.bulk_create(regions, batch_size=BATCH)
-        created = []
-        for plan, region in zip(plans, regions, strict=True):
-            unit = Unit(
-                region=region,
-                code=region.code,
-                building=self.buildings[region.code[:building_length]],
-                floors=plan["floors"],
-                note=plan["note"],
-            )
-            self.units[unit.code] = unit
-            created.append(unit)
-        insert_rows(Unit, created)
-        for unit in created:
-            self.event(AuditEvent.Verb.CREATE, unit, after=snapshot(unit))
         changed = self.changed["units"]
         self.update([u.region for u, *_ in changed], Region, ["name"])
         self.update([u for u, *_ in changed], Unit, ["floors", "note"])
-        for unit, before, after in changed:
-            self.event(AuditEvent.Verb.CHANGE, unit, before=before, after=after)
-
-    def write_households(self) -> None:
-        plans = self.new["households"]
-        unit_length = CODE_LENGTH[Level.UNIT]
-        regions = []
-        for plan in plans:
-            unit = self.units[plan["code"][:unit_length]]
-            # As create_household: an address left blank is the unit's name and the room.
-            plan["address"] = plan["address"] or f"{unit}{plan['room']}"
-            regions.append(
-                Region(
-                    code=plan["code"],
-                    name=plan["room"],
-                    level=Level.HOUSEHOLD,
-                    parent_id=unit.region_id,
-                    address=plan["address"],
-                )
-            )
-        Region.objects.bulk_create(regions, batch_size=BATCH)
-        created = []
-        for plan, region in zip(plans, regions, strict=True):
-            household = Household(
-                region=region,
-                code=region.code,
-                unit=self.units[region.code[:unit_length]],
-                room=plan["room"],
-                address=plan["address"],
-                housing=plan["housing"],
-                area=plan["area"],
-                tags=plan["tags"],
-                note=plan["note"],
-            )
-            self.households[household.code] = household
-            created.append(household)
-        insert_rows(Household, created)
-        for household in created:
-            self.event(AuditEvent.Verb.CREATE, household, after=snapshot(household))
         changed = self.changed["households"]
         moved_regions = []
         for household, _before, _after in changed:
@@ -1074,46 +1106,10 @@ class Writer:
         self.update(
             [h for h, *_ in changed], Household, ["address", "housing", "area", "tags", "note"]
         )
-        for household, before, after in changed:
-            self.event(AuditEvent.Verb.CHANGE, household, before=before, after=after)
-
-    def write_residents(self) -> None:
-        created = []
-        for plan in self.new["residents"]:
-            household = self.households[plan["household"]]
-            resident = Resident(
-                household=household,
-                code=household.code,
-                name=plan["name"],
-                gender=plan["gender"],
-                birth_date=plan["birth_date"],
-                relation=plan["relation"],
-                ethnicity=plan["ethnicity"],
-                status=plan["status"],
-                tags=plan["tags"],
-                note=plan["note"],
-            )
-            resident.set_id_number(plan["id_number"])
-            resident.set_phone(plan["phone"])
-            created.append(resident)
-        last = Resident.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-        insert_rows(Resident, created)
-        # The plain insert returns no keys: the new rows are those past the last key before it,
-        # each known by its ID number's hash (rows another transaction added meanwhile are
-        # among them too, and are simply not looked up).
-        keys = dict(
-            Resident.objects.filter(pk__gt=last)
-            .order_by()
-            .values_list("id_number_hash", "pk")
-            .iterator(chunk_size=BATCH)
-        )
-        for resident in created:
-            resident.pk = keys[resident.id_number_hash]
-            self.event(AuditEvent.Verb.CREATE, resident, after=snapshot(resident))
         changed = self.changed["residents"]
         for resident, _before, after in changed:
             if resident.pk in self.moves:
-                resident.household = self.households[self.moves[resident.pk]]
+                resident.household_id = self.node_pk[self.moves[resident.pk]]
                 after["household"] = resident.household_id
         self.update(
             [r for r, *_ in changed],
@@ -1134,8 +1130,9 @@ class Writer:
                 "note",
             ],
         )
-        for resident, before, after in changed:
-            self.event(AuditEvent.Verb.CHANGE, resident, before=before, after=after)
+        for key in ("buildings", "units", "households", "residents"):
+            for obj, before, after in self.changed[key]:
+                self.changed_event(obj, before, after)
 
     def update(self, objs: list, model, fields: list[str]) -> None:
         if not objs:
@@ -1145,55 +1142,55 @@ class Writer:
         model.objects.bulk_update(objs, [*fields, "updated_at"], batch_size=500)
 
 
-EVENT_COLUMNS = (
-    "actor",
-    "actor_name",
-    "verb",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "scope_code",
-    "before",
-    "after",
-    "purpose",
-    "request_id",
-    "ip_address",
-)
-JSON_AT = (7, 8)  # before, after
+PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
 
 
-def write_events(items: list[tuple]) -> None:
-    """Insert audit events in bulk: the rows `AuditEvent.objects.create` would write (values in
-    `EVENT_COLUMNS` order, one time stamp for all), without a round trip per row — COPY on
-    PostgreSQL, as `insert_rows` does. `insert_rows` itself does not fit: it takes model
-    instances, which cost more to build than the rest of an event, and reads foreign keys
-    through their objects, where an event's actor may be None (a system import)."""
-    if not items:
+def insert_drafts(model, drafts: list[dict]) -> None:
+    """Insert rows given as {attname: value}, without model instances (COPY on PostgreSQL,
+    executemany on SQLite) — the way `demo.insert_rows` writes the demo street, whose per-row
+    cost here would be the building of a model instance for each row. Timestamps are stamped once
+    for the batch; values of other types go through their field's database conversion."""
+    if not drafts:
         return
-    meta = AuditEvent._meta
-    at = meta.get_field("at")
-    stamp = at.get_db_prep_save(timezone.now(), connection)
-    encoder = meta.get_field("after").encoder
-    rows = []
-    for item in items:
-        row = list(item)
-        for index in JSON_AT:
-            if row[index] is not None:
-                row[index] = json.dumps(row[index], cls=encoder)
-        rows.append((stamp, *row))
-    table = connection.ops.quote_name(meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(f.column)
-        for f in (at, *(meta.get_field(name) for name in EVENT_COLUMNS))
-    )
+    connection = connections[router.db_for_write(model)]
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.db_returning]
+    getters = []
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            stamp = f.get_db_prep_save(now, connection)
+            getters.append(lambda d, stamp=stamp: stamp)
+        elif isinstance(f, PLAIN_FIELDS) or f.is_relation:
+            default = f.get_default()
+            getters.append(lambda d, name=f.attname, default=default: d.get(name, default))
+        else:
+            getters.append(
+                lambda d, f=f: f.get_db_prep_save(d.get(f.attname, f.get_default()), connection)
+            )
+    rows = [tuple(get(d) for get in getters) for d in drafts]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
-            placeholders = ", ".join(["%s"] * (len(EVENT_COLUMNS) + 1))
+            placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+
+
+def insert_new(model, drafts: list[dict], unique: str) -> dict:
+    """Insert drafts and return their new keys by a unique column: the rows past the last key
+    before the insert (another transaction's rows meanwhile are among them, and not asked for)."""
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    insert_drafts(model, drafts)
+    return dict(
+        model.objects.filter(pk__gt=last)
+        .order_by()
+        .values_list(unique, "pk")
+        .iterator(chunk_size=BATCH)
+    )
 
 
 def common_scope(codes) -> str:
