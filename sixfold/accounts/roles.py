@@ -24,6 +24,8 @@ class Role:
     label: str
     levels: tuple[str, ...]
     perms: frozenset[str]
+    # URL name of the page a holder who sees no registers starts on (instead of an empty overview).
+    home: str = ""
 
 
 REGISTRY_ALL = frozenset(
@@ -74,6 +76,7 @@ ROLES: dict[str, Role] = {
             _("Party member"),
             (Level.STREET, Level.COMMUNITY, Level.VILLAGE),
             frozenset({"party.own"}),
+            home="party:me",
         ),
         Role("resident", _("Resident"), (Level.HOUSEHOLD,), frozenset({"registry.view"})),
     ]

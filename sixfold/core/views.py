@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from sixfold.accounts.roles import ROLES
+
 from . import actions
 from .context_processors import PILLAR_HOMES, PILLARS
 from .counts import extra_counts, household_counts, resident_counts
@@ -190,6 +192,12 @@ def grid_norm_status(count: int) -> str:
 @login_required
 def home(request):
     user = request.user
+    if not user.is_superuser and not user.holds_perm("registry.view"):
+        # A role without the registers (a party member) starts on its own page.
+        homes = [ROLES[r].home for r in sorted(user.role_codes()) if r in ROLES]
+        landing = next((home for home in homes if home), "")
+        if landing:
+            return redirect(landing)
     tree = Region.objects.visible_to(user).aggregate(
         communities=Count("pk", filter=Q(level__in=[Level.COMMUNITY, Level.VILLAGE])),
         grids=Count("pk", filter=Q(level=Level.GRID)),

@@ -141,6 +141,15 @@ def test_own_record(client, party, role):
         assert home.status_code == 403
 
 
+def test_a_member_starts_on_her_own_record(client, party):
+    login(client, party, "party_member")
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("party:me")
+    # everyone who sees the registers keeps the overview
+    login(client, party, "branch_secretary")
+    assert client.get(reverse("core:home")).status_code == 200
+
+
 def test_a_member_sees_her_record_masked_and_nobody_elses(client, party):
     login(client, party, "party_member")
     content = client.get(reverse("party:me")).content.decode()
