@@ -40,6 +40,7 @@ from .models import (
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 BUILDING_LENGTH = CODE_LENGTH[Level.BUILDING]
+COMMUNITY_LENGTH = CODE_LENGTH[Level.COMMUNITY]
 
 # The organisation levels the audit checks, with the label of what each node should have.
 ORG_LEVELS = (
@@ -282,14 +283,16 @@ def coverage_report(
         posts.gaps = post_gaps[:limit]
 
     # --- members beyond the threshold -----------------------------------------------------------
-    holders = (
-        ResponsibilityLink.objects.within(region.code)
-        .filter(level=ChainLevel.HOUSEHOLD)
-        .values("member_id")
-    )
+    households = ResponsibilityLink.objects.filter(level=ChainLevel.HOUSEHOLD)
+    if len(region.code) <= COMMUNITY_LENGTH:
+        # A member answers only for nodes of her own community (the actions see to it), so at
+        # community level and above her households inside the node are all she has.
+        households = households.within(region.code)
+    else:
+        holders = households.within(region.code).values("member_id")
+        households = households.filter(member_id__in=holders)
     loads = list(
-        ResponsibilityLink.objects.filter(level=ChainLevel.HOUSEHOLD, member_id__in=holders)
-        .order_by()
+        households.order_by()
         .values("member_id")
         .annotate(n=Count("pk"))
         .filter(n__gt=threshold)
