@@ -255,3 +255,46 @@ def test_any_cell_values_give_a_result_never_a_crash(world, tmp_path, cells):
         return  # openpyxl cannot even write such a cell
     result = run(path, by=world.users["community_worker"])
     assert result.ok or result.errors
+
+
+def test_without_a_broker_the_job_runs_in_a_thread_off_the_request(
+    transactional_db, world, tmp_path, settings, monkeypatch
+):
+    from sixfold.core import tasks
+
+    settings.SIXFOLD_IMPORT_INLINE = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no broker, as in the embedded default
+    started = []
+    real_thread = tasks.threading.Thread
+
+    def thread(*args, **kwargs):
+        started.append(real_thread(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(tasks.threading, "Thread", thread)
+    client = __import__("django.test", fromlist=["Client"]).Client()
+    client.force_login(world.users["community_worker"], backend=BACKEND)
+    with open(good_file(world, tmp_path), "rb") as handle:
+        response = client.post(reverse("core:import_upload"), {"file": handle})
+    assert response.status_code == 302  # answered before the job ran
+    [worker] = started
+    worker.join(timeout=60)
+    job = ImportJob.objects.get()
+    assert job.status == ImportJob.Status.APPLIED and job.summary["residents"]["created"] == 1
+
+
+def test_with_a_broker_the_job_goes_to_celery(
+    worker_client, world, tmp_path, settings, monkeypatch
+):
+    from sixfold.core import tasks
+
+    settings.SIXFOLD_IMPORT_INLINE = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    sent = []
+    monkeypatch.setattr(tasks.run_import_job, "delay", lambda job_id: sent.append(job_id))
+    upload(worker_client, good_file(world, tmp_path))
+    job = ImportJob.objects.get()
+    assert sent == [str(job.pk)] and job.status == ImportJob.Status.QUEUED
+    tasks.run_import_job(str(job.pk))  # what the worker runs
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.APPLIED
