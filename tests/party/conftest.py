@@ -8,8 +8,10 @@ a party member; the world's users get the party permissions of their roles.
 """
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 
 from sixfold.party import actions
 from sixfold.party.models import OrgKind
@@ -47,6 +49,17 @@ class PartyWorld(World):
         self.users["party_member"] = actions.create_member_login(
             self.member, "t_member", factories.PASSWORD + "-long", by=None
         )
+
+
+@pytest.fixture(autouse=True)
+def default_grid_posts(request):
+    """The grid posts the migration seeds. A browser test's flush (transactional_db) empties
+    every table, migration data included, for the tests that run after it in the process."""
+    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
+    migration = importlib.import_module("sixfold.party.migrations.0002_default_grid_posts")
+    migration.add_defaults(apps, None)
 
 
 @pytest.fixture
