@@ -14,7 +14,7 @@ import time
 
 from celery import shared_task
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -53,7 +53,7 @@ def start_thread(job_id) -> None:
 
 @shared_task(name="sixfold.core.run_import_job", ignore_result=True)
 def run_import_job(job_id: str) -> None:
-    close_old_connections()
+    # Celery's Django fix-up closes stale database connections around each task.
     run_import(job_id)
 
 
