@@ -358,7 +358,8 @@ class SheetChecker:
         ]
         for offset, raw in enumerate(self.raw.rows[1:]):
             progress(1)
-            if all(is_blank(v) for v in raw):
+            # The reader gives '' for an empty cell; only text needs a closer look.
+            if all(v == "" or v is None or is_blank(v) for v in raw):
                 continue
             number = offset + 2
             values: dict = {}
@@ -367,7 +368,7 @@ class SheetChecker:
             width = len(raw)
             for column, index, read in readers:
                 value = raw[index] if index < width else ""
-                if is_blank(value):
+                if value == "" or value is None or (type(value) is str and is_blank(value)):
                     if column.required:
                         bad.add(column.key)
                         self.error(number, column, "", _("Please fill in this cell."))
