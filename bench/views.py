@@ -6,10 +6,16 @@
   ordering, count and members, but built from `values()` rows into plain dicts, without DRF's
   view, filter and serializer layers. Not a proposal to copy as is (it skips the API's filters and
   schema): it measures how much of the list's cost is the framework around the queries, which is
-  what a leaner read path or a cache of rendered pages would win back.
+  what a leaner read path would win back.
+* `cached_households` — the lean page kept in Django's cache per scope and page number: what a
+  cache of rendered pages would reach. It is never invalidated here (a real one would be, by a
+  version per scope bumped by every write), so it is a ceiling, not a design.
 """
 
-from django.http import JsonResponse
+import json
+
+from django.core.cache import cache
+from django.http import HttpResponse, JsonResponse
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -25,18 +31,22 @@ def floor(request):
     return JsonResponse({"status": "ok"})
 
 
-def lean_households(request):
+def token_user(request):
     try:
         found = TokenAuthentication().authenticate(Request(request))
     except AuthenticationFailed:
-        found = None
-    if found is None:
-        return JsonResponse({"detail": "unauthorized"}, status=401)
-    user = found[0]
+        return None
+    return found[0] if found else None
+
+
+def page_number(request) -> int:
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        return max(1, int(request.GET.get("page", "1")))
     except ValueError:
-        page = 1
+        return 1
+
+
+def lean_page(user, page: int) -> dict:
     visible = Household.objects.visible_to(user).order_by("code")
     count = visible.count()
     start = (page - 1) * PAGE_SIZE
@@ -66,6 +76,25 @@ def lean_households(request):
         }
         for pk, code, unit, room, address, housing, area, tags, note in rows
     ]
-    return JsonResponse(
-        {"count": count, "results": results}, json_dumps_params={"ensure_ascii": False}
-    )
+    return {"count": count, "results": results}
+
+
+def lean_households(request):
+    user = token_user(request)
+    if user is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    page = lean_page(user, page_number(request))
+    return JsonResponse(page, json_dumps_params={"ensure_ascii": False})
+
+
+def cached_households(request):
+    user = token_user(request)
+    if user is None:
+        return JsonResponse({"detail": "unauthorized"}, status=401)
+    page = page_number(request)
+    key = f"bench-households:{'|'.join(user.scope_prefixes('registry.view'))}:{page}"
+    body = cache.get(key)
+    if body is None:
+        body = json.dumps(lean_page(user, page), ensure_ascii=False).encode()
+        cache.set(key, body, 300)
+    return HttpResponse(body, content_type="application/json")
