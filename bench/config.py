@@ -37,11 +37,15 @@ def _ints(name: str, default: str) -> list[int]:
 @dataclass
 class Config:
     sizes: list[int] = field(default_factory=lambda: sorted(_ints("BENCH_SIZES", "10000,1000000")))
-    seed: int = int(os.environ.get("BENCH_SEED", "1"))
-    requests: int = max(200, int(os.environ.get("BENCH_REQUESTS", "250")))
-    wrk_seconds: int = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
-    import_residents: int = int(os.environ.get("BENCH_IMPORT_RESIDENTS", "100000"))
-    database_url: str = os.environ.get("DATABASE_URL", "")
+    seed: int = field(default_factory=lambda: int(os.environ.get("BENCH_SEED", "1")))
+    requests: int = field(
+        default_factory=lambda: max(200, int(os.environ.get("BENCH_REQUESTS", "250")))
+    )
+    wrk_seconds: int = field(default_factory=lambda: int(os.environ.get("BENCH_WRK_SECONDS", "10")))
+    import_residents: int = field(
+        default_factory=lambda: int(os.environ.get("BENCH_IMPORT_RESIDENTS", "100000"))
+    )
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL", ""))
     backends: list[str] = field(default_factory=list)
     only: list[str] = field(default_factory=list)
 

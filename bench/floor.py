@@ -34,6 +34,11 @@ def run_wrk(url: str, seconds: int, token: str = "") -> dict:
     if token:
         command += ["-H", f"Authorization: Token {token}"]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output: str) -> dict:
+    """Throughput, latency percentiles and failures from wrk's report (run with --latency)."""
     result = {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])}
     for label, key in (("50%", "p50_ms"), ("99%", "p99_ms")):
         match = re.search(rf"^\s+{re.escape(label)}\s+([\d.]+)(us|ms|s)\s*$", output, re.M)
