@@ -130,8 +130,8 @@ def grid_sizes(households: int, rng: random.Random) -> list[int]:
             "at least 500, and not between 801 and 999"
         )
     sizes = [rng.randint(low, high) for _ in range(count)]
-    # Move the total onto the target one household at a time, each grid staying in bounds.
-    # Starting from sizes inside 520–780 the difference is spread over many grids.
+    # Move the total onto the target by spreading the difference over the grids in a random
+    # order, each staying inside 500–800; starting from 520–780, most grids move a little.
     difference = households - sum(sizes)
     order = list(range(count))
     rng.shuffle(order)
