@@ -83,7 +83,7 @@ def clean_resident(data: dict, instance: Resident | None = None) -> dict:
                     errors.setdefault("id_number", []).append(
                         _("The ID number's gender digit does not match the gender.")
                     )
-                duplicates = Resident.objects.filter(id_number_hash=pii.lookup_hash(number))
+                duplicates = Resident.objects.with_id_number(number)
                 if instance is not None and instance.pk:
                     duplicates = duplicates.exclude(pk=instance.pk)
                 if duplicates.exists():

@@ -112,7 +112,7 @@ class ResidentFilter(django_filters.FilterSet):
             return queryset
         id_like = normalize_id(value)
         if len(id_like) == 18:
-            return queryset.filter(id_number_hash=pii.lookup_hash(id_like))
+            return queryset.with_id_number(id_like)
         phone = normalize_phone(value)
         if phone.isdigit() and len(phone) == 11:
             return queryset.filter(phone_hash=pii.lookup_hash(phone))

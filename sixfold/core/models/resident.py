@@ -44,6 +44,11 @@ class ResidentQuerySet(ScopedQuerySet):
             return self.filter(birth_date__lte=elderly_cutoff())
         return self.filter(tags__contains=f",{tag},")
 
+    def with_id_number(self, number: str):
+        """Residents whose ID number is `number` (normalized), by its keyed hash. The repeated
+        non-empty condition is what lets SQLite use the partial unique index on the hash."""
+        return self.filter(id_number_hash=pii.lookup_hash(number)).exclude(id_number_hash="")
+
     def living(self):
         return self.exclude(status__in=[Resident.Status.MOVED_OUT, Resident.Status.DECEASED])
 
