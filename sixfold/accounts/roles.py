@@ -5,6 +5,7 @@ role (a pillar's `party_member`, `department_staff` …) is one entry here plus 
 
 Permissions
 * `registry.view` / `.add` / `.change` / `.delete` — the registers (台账) and the region tree;
+* `registry.import` — Excel import into the registers (community workers and above);
 * `pii.reveal` — see a resident's plaintext ID number and phone, with a stated purpose (logged);
 * `audit.view` — search the audit log;
 * `party.view` / `.manage` / `.assign` / `.configure` / `.own` — the party registers, see
@@ -29,7 +30,14 @@ class Role:
 
 
 REGISTRY_ALL = frozenset(
-    {"registry.view", "registry.add", "registry.change", "registry.delete", "pii.reveal"}
+    {
+        "registry.view",
+        "registry.add",
+        "registry.change",
+        "registry.delete",
+        "registry.import",
+        "pii.reveal",
+    }
 )
 PARTY_ALL = frozenset({"party.view", "party.manage", "party.assign"})
 

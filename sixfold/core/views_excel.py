@@ -1,6 +1,6 @@
 """Pages for register workbooks: the template, the upload and its job page, and list exports.
 
-* Import (community workers and above: `registry.add` and `registry.change`): the upload is
+* Import (community workers and above: `registry.import`): the upload is
   stored encrypted and handed to a background job (`core.tasks`); its page polls the job with
   HTMX for progress and then shows the summary, or every error with a marked workbook to
   download. A job's page is its uploader's alone (it shows their rows back to them): anyone else
@@ -43,7 +43,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def may_import(user) -> bool:
-    return user.holds_perm("registry.add") and user.holds_perm("registry.change")
+    return user.holds_perm("registry.import")
 
 
 def xlsx_response(handle, filename: str) -> FileResponse:

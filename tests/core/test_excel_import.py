@@ -175,7 +175,7 @@ def test_a_changed_row_updates_the_record_with_one_change_event(world, tmp_path)
     sheet.cell(row=2, column=living_alone).value = "是"
     book.save(path)
 
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
 
     assert result.ok, messages(result)
     assert result.summary_dict()["residents"] == {"created": 0, "updated": 1, "unchanged": 0}
@@ -203,7 +203,7 @@ def test_a_new_phone_with_the_old_mask_is_logged_as_changed(world, tmp_path):
             )
         ],
     )
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
     assert result.ok, messages(result)
     event = AuditEvent.objects.for_object(world.resident).filter(verb="change").first()
     assert event.after["personal_data_changed"] == ["phone"]
@@ -229,7 +229,7 @@ def test_a_resident_moves_to_a_household_created_in_the_same_file(world, tmp_pat
             )
         ],
     )
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
     assert result.ok, messages(result)
     world.resident.refresh_from_db()
     assert world.resident.code.endswith("-0901")
@@ -332,7 +332,7 @@ def test_a_bad_resident_cell_is_reported_where_it_is(
     path = workbook(tmp_path / "bad.xlsx", residents=[resident_row(world.household, **overrides)])
     count = Resident.objects.count()
 
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
 
     assert not result.ok
     assert [(e.sheet, e.row, e.column) for e in result.errors] == [("居民", 2, column)]
@@ -346,7 +346,7 @@ def test_personal_values_are_masked_in_the_report(world, tmp_path):
         tmp_path / "bad.xlsx",
         residents=[resident_row(world.household, id_number=NEW_ID, phone="1391234567x")],
     )
-    [error] = run(path, by=world.users["grid_worker"]).errors
+    [error] = run(path, by=world.users["community_worker"]).errors
     assert error.column == "手机号"
     assert "1391234567" not in error.value
 
@@ -362,13 +362,15 @@ def test_dates_in_every_usual_form_are_read(world, tmp_path):
             tmp_path / f"d{index}.xlsx",
             residents=[resident_row(world.household, birth_date=value, id_number=number, phone="")],
         )
-        result = run(path, by=world.users["grid_worker"], dry_run=True)
+        result = run(path, by=world.users["community_worker"], dry_run=True)
         assert result.ok, (value, messages(result))
 
 
 def test_the_same_id_number_twice_in_the_file(world, tmp_path):
     rows = [resident_row(world.household, id_number=NEW_ID, name=n) for n in ("甲", "乙")]
-    result = run(workbook(tmp_path / "twice.xlsx", residents=rows), by=world.users["grid_worker"])
+    result = run(
+        workbook(tmp_path / "twice.xlsx", residents=rows), by=world.users["community_worker"]
+    )
     assert messages(result) == ["文件中身份证号重复（另见第2行）。"]
     assert result.errors[0].row == 3
 
@@ -424,7 +426,7 @@ def test_merged_cells_are_refused(world, tmp_path):
     book = openpyxl.load_workbook(path)
     book["居民"].merge_cells("A2:A3")
     book.save(path)
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
     assert any("合并单元格（A2:A3）" in m for m in messages(result))
 
 
@@ -440,7 +442,7 @@ def test_unknown_and_missing_columns(world, tmp_path):
         elif cell.value == "姓名*":
             cell.value = None
     book.save(path)
-    found = messages(run(path, by=world.users["grid_worker"]))
+    found = messages(run(path, by=world.users["community_worker"]))
     assert "未知的列“手机”：模板中没有这一列。" in found
     assert "缺少必填列“姓名”。" in found
 
@@ -453,7 +455,7 @@ def test_a_left_out_optional_column_keeps_what_the_register_has(world, tmp_path)
     sheet.delete_cols(phone)
     book.save(path)
     before = world.resident.phone_hash
-    result = run(path, by=world.users["grid_worker"])
+    result = run(path, by=world.users["community_worker"])
     assert result.ok, messages(result)
     world.resident.refresh_from_db()
     assert world.resident.phone_hash == before
@@ -501,7 +503,7 @@ def test_an_unknown_sheet_and_a_missing_sheet(world, tmp_path):
     book = openpyxl.load_workbook(path)
     book["楼栋"].title = "楼栋信息"
     book.save(path)
-    found = messages(run(path, by=world.users["grid_worker"]))
+    found = messages(run(path, by=world.users["community_worker"]))
     assert (
         "未知的工作表“楼栋信息”：模板中没有这张表；请删除它，或把其中的行移到对应的表中。" in found
     )

@@ -298,3 +298,18 @@ def test_with_a_broker_the_job_goes_to_celery(
     tasks.run_import_job(str(job.pk))  # what the worker runs
     job.refresh_from_db()
     assert job.status == ImportJob.Status.APPLIED
+
+
+@pytest.mark.parametrize("role", ["grid_worker", "resident"])
+def test_import_is_for_community_workers_and_above(client, world, role, tmp_path):
+    """Given a grid worker (who may edit single rows in her grid) or a resident, the import
+    pages answer 403 and a file run in their name is refused row by row, saving nothing."""
+    client.force_login(world.users[role], backend=BACKEND)
+    assert client.get(reverse("core:import_template")).status_code == 403
+    assert client.get(reverse("core:import_upload")).status_code == 403
+
+    before = Resident.objects.count()
+    path = workbook(tmp_path / "one.xlsx", residents=[resident_row(world.household)])
+    result = run(path, by=world.users[role])
+    assert not result.ok
+    assert Resident.objects.count() == before

@@ -548,8 +548,10 @@ class Scope:
 
     def __init__(self, by):
         self.everywhere = by is None or by.is_superuser
-        self.add = tuple(by.scope_prefixes("registry.add")) if not self.everywhere else ()
-        self.change = tuple(by.scope_prefixes("registry.change")) if not self.everywhere else ()
+        # Importing is its own permission (community workers and above); every role holding it
+        # also adds and changes registers over the same scope.
+        prefixes = tuple(by.scope_prefixes("registry.import")) if not self.everywhere else ()
+        self.add = self.change = prefixes
 
     def may_add(self, code: str) -> bool:
         return self.everywhere or code.startswith(self.add)

@@ -9,11 +9,11 @@ TEMPLATE_TITLE = "六位一体台账导入模板"
 
 
 def grids_for(user) -> list[tuple[str, str]]:
-    """The grids `user` may add to, as (code, "社区 · 网格"), for the grid-code drop-down."""
+    """The grids `user` may import into, as (code, "社区 · 网格"), for the grid-code drop-down."""
     if user is None:
         return []
     grids = (
-        Region.objects.visible_to(user, "registry.add")
+        Region.objects.visible_to(user, "registry.import")
         .of_level(Level.GRID)
         .select_related("parent")
         .order_by("code")[:MAX_LISTED_GRIDS]
