@@ -109,6 +109,8 @@ def run_backend(config: Config, backend: str) -> dict:
         )
         if "skipped" in result["import"]:
             say(f"    skipped: {result['import']['skipped']}")
+        else:
+            datasets.tidy(largest)
     return result
 
 
