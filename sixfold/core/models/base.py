@@ -29,6 +29,23 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.model.scope_field}__prefix": code})
 
 
+class RegionCodeField(models.CharField):
+    """A region code column, compared byte by byte.
+
+    On PostgreSQL the column takes the "C" collation: under a linguistic collation (the cluster
+    default, e.g. C.UTF-8 or zh_CN.UTF-8) the plain index can serve neither `LIKE 'prefix%'` nor,
+    through the pattern index, `ORDER BY code`, so a street-wide first page walked the index from
+    the start of the city. Codes are ASCII, so byte order is the order people expect. SQLite
+    compares bytes already (BINARY) and knows no collation of that name.
+    """
+
+    def db_parameters(self, connection):
+        params = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            params["collation"] = "C"
+        return params
+
+
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .base import ScopedQuerySet, TimeStamped, unwrap_tags
+from .base import RegionCodeField, ScopedQuerySet, TimeStamped, unwrap_tags
 
 
 class Level(models.TextChoices):
@@ -104,7 +104,7 @@ class Region(TimeStamped):
 
     scope_field = "code"
 
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = RegionCodeField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
@@ -161,7 +161,7 @@ class Building(TimeStamped):
     region = models.OneToOneField(
         Region, primary_key=True, on_delete=models.CASCADE, related_name="building"
     )
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = RegionCodeField(_("code"), max_length=40, unique=True)
     compound = models.CharField(_("compound"), max_length=100, blank=True)
     floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
     structure = models.CharField(
@@ -188,7 +188,7 @@ class Unit(TimeStamped):
     region = models.OneToOneField(
         Region, primary_key=True, on_delete=models.CASCADE, related_name="unit"
     )
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = RegionCodeField(_("code"), max_length=40, unique=True)
     building = models.ForeignKey(
         Building, on_delete=models.PROTECT, related_name="units", verbose_name=_("building")
     )
@@ -227,7 +227,7 @@ class Household(TimeStamped):
     region = models.OneToOneField(
         Region, primary_key=True, on_delete=models.CASCADE, related_name="household"
     )
-    code = models.CharField(_("code"), max_length=40, unique=True)
+    code = RegionCodeField(_("code"), max_length=40, unique=True)
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="households", verbose_name=_("unit")
     )

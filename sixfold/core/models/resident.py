@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from .. import pii
-from .base import ScopedQuerySet, TimeStamped, unwrap_tags
+from .base import RegionCodeField, ScopedQuerySet, TimeStamped, unwrap_tags
 from .region import Household
 
 ELDERLY_AGE = 60
@@ -91,7 +91,7 @@ class Resident(TimeStamped):
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="residents", verbose_name=_("household")
     )
-    code = models.CharField(_("region code"), max_length=40, db_index=True)
+    code = RegionCodeField(_("region code"), max_length=40, db_index=True)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
