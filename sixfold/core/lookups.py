@@ -1,8 +1,8 @@
 """The `prefix` lookup: `code__prefix="370116001005"` selects a subtree of the region tree.
 
 Scoping is one prefix filter on an indexed code column, so it must use the index on every
-database. PostgreSQL does with `LIKE 'x%'` (Django adds a `varchar_pattern_ops` index for indexed
-CharFields). SQLite does not for Django's `startswith`, which adds an ESCAPE clause; there the
+database. PostgreSQL does with `LIKE 'x%'` because code columns use the "C" collation
+(`RegionCodeField`), which also lets the same index return rows in `ORDER BY code`. SQLite does not for Django's `startswith`, which adds an ESCAPE clause; there the
 lookup becomes a half-open range on the binary-collated column, which the index serves.
 Codes are ASCII (digits, letters, '-'), so the range and the LIKE select the same rows.
 """
