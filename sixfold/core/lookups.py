@@ -2,8 +2,9 @@
 
 Scoping is one prefix filter on an indexed code column, so it must use the index on every
 database. PostgreSQL does with `LIKE 'x%'` because code columns use the "C" collation
-(`RegionCodeField`), which also lets the same index return rows in `ORDER BY code`. SQLite does not for Django's `startswith`, which adds an ESCAPE clause; there the
-lookup becomes a half-open range on the binary-collated column, which the index serves.
+(`RegionCodeField`), which also lets the same index return rows in `ORDER BY code`. SQLite does
+not for Django's `startswith`, which adds an ESCAPE clause; there the lookup becomes a half-open
+range on the binary-collated column, which the index serves.
 Codes are ASCII (digits, letters, '-'), so the range and the LIKE select the same rows.
 """
 
