@@ -145,6 +145,16 @@ def styled_filterset(filterset, user):
     return filterset
 
 
+def edit_page(request, obj, form, save, *, done: str, title=None):
+    """The edit page of any register object: on a valid POST call `save(cleaned_data)` (an
+    action), then go to `done`; otherwise show the form with its field errors."""
+    if request.method == "POST" and run_action(form, save):
+        messages.success(request, _("Saved."))
+        return redirect(done)
+    title = title or _("Edit %(name)s") % {"name": obj}
+    return render(request, "core/form.html", {"form": form, "object": obj, "title": title})
+
+
 def confirm_delete(request, obj, delete, *, done: str, cancel: str):
     """A confirmation page on GET; on POST the delete action, or its refusal shown on the page."""
     require(request.user, "registry.delete", obj.code)
@@ -389,15 +399,13 @@ def region_edit(request, code):
     form = RegionForm(
         request.POST or None, initial={"name": region.name, "address": region.address}
     )
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_region(region, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("core:region_detail", code=region.code)
-    return render(
+    return edit_page(
         request,
-        "core/form.html",
-        {"form": form, "object": region, "title": _("Edit %(name)s") % {"name": region.name}},
+        region,
+        form,
+        lambda data: actions.change_region(region, data, by=user),
+        done=reverse("core:region_detail", args=[region.code]),
+        title=_("Edit %(name)s") % {"name": region.name},
     )
 
 
@@ -513,15 +521,12 @@ def building_edit(request, pk):
     building = get_object_or_404(Building.objects.visible_to(user).select_related("region"), pk=pk)
     require(user, "registry.change", building.code)
     form = BuildingForm(request.POST or None, initial=BuildingForm.initial_for(building))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_building(building, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("core:building_detail", pk=building.pk)
-    return render(
+    return edit_page(
         request,
-        "core/form.html",
-        {"form": form, "object": building, "title": _("Edit %(name)s") % {"name": building}},
+        building,
+        form,
+        lambda data: actions.change_building(building, data, by=user),
+        done=reverse("core:building_detail", args=[building.pk]),
     )
 
 
@@ -624,15 +629,12 @@ def unit_edit(request, pk):
     )
     require(user, "registry.change", unit.code)
     form = UnitForm(request.POST or None, initial=UnitForm.initial_for(unit))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_unit(unit, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("core:unit_detail", pk=unit.pk)
-    return render(
+    return edit_page(
         request,
-        "core/form.html",
-        {"form": form, "object": unit, "title": _("Edit %(name)s") % {"name": unit}},
+        unit,
+        form,
+        lambda data: actions.change_unit(unit, data, by=user),
+        done=reverse("core:unit_detail", args=[unit.pk]),
     )
 
 
@@ -722,15 +724,12 @@ def household_edit(request, pk):
     household = get_object_or_404(Household.objects.visible_to(user), pk=pk)
     require(user, "registry.change", household.code)
     form = HouseholdForm(request.POST or None, initial=HouseholdForm.initial_for(household))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_household(household, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("core:household_detail", pk=household.pk)
-    return render(
+    return edit_page(
         request,
-        "core/form.html",
-        {"form": form, "object": household, "title": _("Edit %(name)s") % {"name": household}},
+        household,
+        form,
+        lambda data: actions.change_household(household, data, by=user),
+        done=reverse("core:household_detail", args=[household.pk]),
     )
 
 
@@ -806,15 +805,12 @@ def resident_edit(request, pk):
     resident = get_object_or_404(Resident.objects.visible_to(user), pk=pk)
     require(user, "registry.change", resident.code)
     form = ResidentForm(request.POST or None, instance=resident)
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_resident(resident, form.action_data(), by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("core:resident_detail", pk=resident.pk)
-    return render(
+    return edit_page(
         request,
-        "core/form.html",
-        {"form": form, "object": resident, "title": _("Edit %(name)s") % {"name": resident}},
+        resident,
+        form,
+        lambda data: actions.change_resident(resident, form.action_data(), by=user),
+        done=reverse("core:resident_detail", args=[resident.pk]),
     )
 
 
