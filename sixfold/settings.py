@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "sixfold.core",
     "sixfold.accounts",
     "sixfold.api",
+    "sixfold.points",
+    "sixfold.orders",
+    "sixfold.services",
     "sixfold.party",
 ]
 

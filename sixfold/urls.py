@@ -10,5 +10,7 @@ urlpatterns = [
     path("api/v1/", include("sixfold.api.urls")),
     path("accounts/", include("sixfold.accounts.urls")),
     path("party/", include("sixfold.party.urls")),
+    path("orders/", include("sixfold.orders.urls")),
+    path("services/", include("sixfold.services.urls")),
     path("", include("sixfold.core.urls")),
 ]

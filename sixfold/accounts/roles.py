@@ -9,7 +9,9 @@ Permissions
 * `pii.reveal` — see a resident's plaintext ID number and phone, with a stated purpose (logged);
 * `audit.view` — search the audit log;
 * `party.view` / `.manage` / `.assign` / `.configure` / `.own` — the party registers, see
-  `sixfold.party.actions`.
+  `sixfold.party.actions`;
+* `points.view` / `.adjust` / `.approve` — the points ledger: read it, post manual adjustments
+  and reversals, approve someone else's adjustment (see `sixfold.points.ledger`).
 """
 
 from dataclasses import dataclass
@@ -40,6 +42,7 @@ REGISTRY_ALL = frozenset(
     }
 )
 PARTY_ALL = frozenset({"party.view", "party.manage", "party.assign"})
+POINTS_ALL = frozenset({"points.view", "points.adjust", "points.approve"})
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -48,20 +51,20 @@ ROLES: dict[str, Role] = {
             "street_admin",
             _("Street administrator"),
             (Level.STREET, Level.DISTRICT, Level.CITY),
-            REGISTRY_ALL | PARTY_ALL | {"audit.view", "party.configure"},
+            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view", "party.configure"},
         ),
         Role(
             "community_secretary",
             _("Community party secretary"),
             (Level.COMMUNITY, Level.VILLAGE),
-            REGISTRY_ALL | PARTY_ALL | {"audit.view"},
+            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view"},
         ),
         Role(
             "community_worker",
             _("Community worker"),
             (Level.COMMUNITY, Level.VILLAGE),
             # Workers keep the chain and the grid posts up to date; membership is the party's.
-            REGISTRY_ALL | {"party.view", "party.assign"},
+            REGISTRY_ALL | {"party.view", "party.assign", "points.view", "points.adjust"},
         ),
         Role(
             "grid_worker",
@@ -75,7 +78,7 @@ ROLES: dict[str, Role] = {
             "branch_secretary",
             _("Grid party branch secretary"),
             (Level.GRID,),
-            frozenset({"registry.view", "party.view", "party.assign"}),
+            frozenset({"registry.view", "party.view", "party.assign", "points.view"}),
         ),
         # Own records only (found through the member's login, not the scope); the scope is the
         # member's community, where later pillars let members claim orders.

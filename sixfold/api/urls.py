@@ -32,6 +32,7 @@ urlpatterns = [
     path("docs/", schema.DocsView.as_view(), name="docs"),
     *router.urls,
     path("party/", include("sixfold.party.api_urls")),
+    path("orders/", include("sixfold.orders.api_urls")),
     # Only paths ending in "/", so a missing trailing slash is still redirected to the real route.
     re_path(r"^.*/$", not_found),
 ]
