@@ -291,4 +291,12 @@ _households = os.environ.get("SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER", "15").strip(
 if not _households.isdigit() or int(_households) < 1:
     raise ImproperlyConfigured("SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER must be a whole number ≥ 1")
 SIXFOLD_PARTY_HOUSEHOLDS_PER_MEMBER = int(_households)
+# S22: ledger points credited per confirmed hour of a dual-reported member's service.
+_per_hour = os.environ.get("SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR", "1").strip()
+try:
+    SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR = float(_per_hour)
+except ValueError:
+    SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR = -1.0
+if not 0 <= SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR <= 100:
+    raise ImproperlyConfigured("SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR must be a number from 0 to 100")
 SIXFOLD_DEMO_PASSWORD = "sixfold-demo"

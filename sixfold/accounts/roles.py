@@ -10,6 +10,8 @@ Permissions
 * `audit.view` — search the audit log;
 * `party.view` / `.manage` / `.assign` / `.configure` / `.own` — the party registers, see
   `sixfold.party.actions`;
+* `dualreport.manage` — dual reporting (双报到): registrations, posts, confirming service hours,
+  quarterly assessments (see `sixfold.party.dualreport.actions`);
 * `points.view` / `.adjust` / `.approve` — the points ledger: read it, post manual adjustments
   and reversals, approve someone else's adjustment (see `sixfold.points.ledger`).
 """
@@ -51,20 +53,24 @@ ROLES: dict[str, Role] = {
             "street_admin",
             _("Street administrator"),
             (Level.STREET, Level.DISTRICT, Level.CITY),
-            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view", "party.configure"},
+            REGISTRY_ALL
+            | PARTY_ALL
+            | POINTS_ALL
+            | {"audit.view", "party.configure", "dualreport.manage"},
         ),
         Role(
             "community_secretary",
             _("Community party secretary"),
             (Level.COMMUNITY, Level.VILLAGE),
-            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view"},
+            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view", "dualreport.manage"},
         ),
         Role(
             "community_worker",
             _("Community worker"),
             (Level.COMMUNITY, Level.VILLAGE),
             # Workers keep the chain and the grid posts up to date; membership is the party's.
-            REGISTRY_ALL | {"party.view", "party.assign", "points.view", "points.adjust"},
+            REGISTRY_ALL
+            | {"party.view", "party.assign", "points.view", "points.adjust", "dualreport.manage"},
         ),
         Role(
             "grid_worker",
