@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sixfold.orders",
     "sixfold.services",
     "sixfold.party",
+    "sixfold.party.checkup",
     "sixfold.party.dualreport",
 ]
 

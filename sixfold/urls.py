@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("sixfold.api.urls")),
     path("accounts/", include("sixfold.accounts.urls")),
+    path("party/checkup/", include("sixfold.party.checkup.urls")),
     path("party/dual-report/", include("sixfold.party.dualreport.urls")),
     path("party/", include("sixfold.party.urls")),
     path("orders/", include("sixfold.orders.urls")),

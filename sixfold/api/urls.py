@@ -31,6 +31,7 @@ urlpatterns = [
     path("schema/", schema.SchemaView.as_view(), name="schema"),
     path("docs/", schema.DocsView.as_view(), name="docs"),
     *router.urls,
+    path("party/checkup/", include("sixfold.party.checkup.api_urls")),
     path("party/dual-report/", include("sixfold.party.dualreport.api_urls")),
     path("party/", include("sixfold.party.api_urls")),
     path("orders/", include("sixfold.orders.api_urls")),
