@@ -13,7 +13,9 @@ Permissions
 * `dualreport.manage` — dual reporting (双报到): registrations, posts, confirming service hours,
   quarterly assessments (see `sixfold.party.dualreport.actions`);
 * `points.view` / `.adjust` / `.approve` — the points ledger: read it, post manual adjustments
-  and reversals, approve someone else's adjustment (see `sixfold.points.ledger`).
+  and reversals, approve someone else's adjustment (see `sixfold.points.ledger`);
+* `services.view` / `.manage` / `.configure` — the service network, venues and notices: see them,
+  change them, and keep the street-wide list of service types (see `sixfold.services.actions`).
 """
 
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ REGISTRY_ALL = frozenset(
 )
 PARTY_ALL = frozenset({"party.view", "party.manage", "party.assign"})
 POINTS_ALL = frozenset({"points.view", "points.adjust", "points.approve"})
+SERVICES_ALL = frozenset({"services.view", "services.manage"})
 
 ROLES: dict[str, Role] = {
     role.code: role
@@ -56,13 +59,18 @@ ROLES: dict[str, Role] = {
             REGISTRY_ALL
             | PARTY_ALL
             | POINTS_ALL
-            | {"audit.view", "party.configure", "dualreport.manage"},
+            | SERVICES_ALL
+            | {"audit.view", "party.configure", "dualreport.manage", "services.configure"},
         ),
         Role(
             "community_secretary",
             _("Community party secretary"),
             (Level.COMMUNITY, Level.VILLAGE),
-            REGISTRY_ALL | PARTY_ALL | POINTS_ALL | {"audit.view", "dualreport.manage"},
+            REGISTRY_ALL
+            | PARTY_ALL
+            | POINTS_ALL
+            | SERVICES_ALL
+            | {"audit.view", "dualreport.manage"},
         ),
         Role(
             "community_worker",
@@ -70,6 +78,7 @@ ROLES: dict[str, Role] = {
             (Level.COMMUNITY, Level.VILLAGE),
             # Workers keep the chain and the grid posts up to date; membership is the party's.
             REGISTRY_ALL
+            | SERVICES_ALL
             | {"party.view", "party.assign", "points.view", "points.adjust", "dualreport.manage"},
         ),
         Role(
@@ -77,7 +86,14 @@ ROLES: dict[str, Role] = {
             _("Grid worker"),
             (Level.GRID,),
             frozenset(
-                {"registry.view", "registry.add", "registry.change", "pii.reveal", "party.view"}
+                {
+                    "registry.view",
+                    "registry.add",
+                    "registry.change",
+                    "pii.reveal",
+                    "party.view",
+                    "services.view",
+                }
             ),
         ),
         Role(
