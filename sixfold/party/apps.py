@@ -11,9 +11,10 @@ class PartyConfig(AppConfig):
         # The foundation knows nothing of the party pillar; it offers hooks that this app fills.
         from sixfold.core import context_processors, counts, demo
 
-        from . import coverage
+        from . import coverage, ratings
         from .demo import build_party_demo
 
         counts.register_node_counter("party_members", coverage.members_living_under)
         context_processors.PILLAR_HOMES["party"] = "party:home"
         demo.DEMO_EXTENSIONS.append(build_party_demo)
+        ratings.register()
