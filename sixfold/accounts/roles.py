@@ -14,6 +14,8 @@ Permissions
   quarterly assessments (see `sixfold.party.dualreport.actions`);
 * `points.view` / `.adjust` / `.approve` — the points ledger: read it, post manual adjustments
   and reversals, approve someone else's adjustment (see `sixfold.points.ledger`);
+* `points.configure` — star items, computing and publishing rating periods (see
+  `sixfold.points.actions`);
 * `services.view` / `.manage` / `.configure` — the service network, venues and notices: see them,
   change them, and keep the street-wide list of service types (see `sixfold.services.actions`).
 """
@@ -60,7 +62,13 @@ ROLES: dict[str, Role] = {
             | PARTY_ALL
             | POINTS_ALL
             | SERVICES_ALL
-            | {"audit.view", "party.configure", "dualreport.manage", "services.configure"},
+            | {
+                "audit.view",
+                "party.configure",
+                "dualreport.manage",
+                "services.configure",
+                "points.configure",
+            },
         ),
         Role(
             "community_secretary",
