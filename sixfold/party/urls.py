@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_stars
 
 app_name = "party"
 urlpatterns = [
@@ -44,4 +44,25 @@ urlpatterns = [
     path("grid-posts/kinds/", views.post_kinds, name="post_kinds"),
     path("grid-posts/kinds/<int:pk>/edit/", views.post_kind_edit, name="post_kind_edit"),
     path("grid-posts/<str:code>/", views.grid_post_edit, name="grid_post_edit"),
+    # points, stars and the airing board (S6, S8)
+    path("points/", views_stars.ledger_list, name="points_ledger"),
+    path("points/mine/", views_stars.my_points, name="points_mine"),
+    path("points/members/<int:pk>/", views_stars.ledger_member, name="points_member"),
+    path("points/members/<int:pk>/adjust/", views_stars.ledger_adjust, name="points_adjust"),
+    path(
+        "points/members/<int:pk>/disqualify/",
+        views_stars.ledger_disqualify,
+        name="points_disqualify",
+    ),
+    path("points/entries/<int:pk>/reverse/", views_stars.ledger_reverse, name="points_reverse"),
+    path("ratings/", views_stars.rating_list, name="ratings"),
+    path("ratings/compute/", views_stars.rating_compute, name="rating_compute"),
+    path("ratings/items/", views_stars.star_items, name="star_items"),
+    path("ratings/items/<int:pk>/edit/", views_stars.star_item_edit, name="star_item_edit"),
+    path("ratings/<str:code>/", views_stars.rating_detail, name="rating_detail"),
+    path("ratings/<str:code>/publish/", views_stars.rating_publish, name="rating_publish"),
+    path("ratings/<str:code>/export/", views_stars.rating_export, name="rating_export"),
+    path("ratings/<str:code>/members/<int:pk>/", views_stars.rating_result, name="rating_result"),
+    path("airing/", views_stars.airing_index, name="airing_index"),
+    path("airing/<str:code>/", views_stars.airing_board, name="airing_board"),
 ]

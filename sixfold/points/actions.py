@@ -36,6 +36,16 @@ ADJUST = ledger.ADJUST
 VIEW = ledger.VIEW
 
 
+def period_scope(period: RatingPeriod) -> str:
+    """The region code all of the period's results lie under (where its audit events go)."""
+    bounds = period.results.aggregate(low=models.Min("code"), high=models.Max("code"))
+    low, high = bounds["low"] or "", bounds["high"] or ""
+    common = 0
+    while common < min(len(low), len(high)) and low[common] == high[common]:
+        common += 1
+    return low[:common]
+
+
 def _ensure_configure(by, codes=None) -> None:
     if by is None:
         return
@@ -187,6 +197,7 @@ def compute_period(period: RatingPeriod | str, *, by, subject_type: str = "") ->
             "points.period.compute",
             by=by,
             obj=period,
+            scope_code=period_scope(period),
             before=before,
             after={
                 "fingerprint": fingerprint,
@@ -216,6 +227,7 @@ def publish_period(period: RatingPeriod, *, by) -> RatingPeriod:
             "points.period.publish",
             by=by,
             obj=period,
+            scope_code=period_scope(period),
             after={"fingerprint": period.fingerprint},
         )
     return period
