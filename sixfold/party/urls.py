@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_stars
+from . import views, views_import, views_stars
 
 app_name = "party"
 urlpatterns = [
@@ -24,6 +24,18 @@ urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/export/", views.member_export, name="member_export"),
     path("members/new/", views.member_create, name="member_create"),
+    path("members/import/", views_import.member_import, name="member_import"),
+    path(
+        "members/import/template/",
+        views_import.member_import_template,
+        name="member_import_template",
+    ),
+    path("members/import/<uuid:pk>/", views_import.member_import_job, name="member_import_job"),
+    path(
+        "members/import/<uuid:pk>/report/",
+        views_import.member_import_report,
+        name="member_import_report",
+    ),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
