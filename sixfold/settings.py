@@ -301,3 +301,23 @@ except ValueError:
 if not 0 <= SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR <= 100:
     raise ImproperlyConfigured("SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR must be a number from 0 to 100")
 SIXFOLD_DEMO_PASSWORD = "sixfold-demo"
+
+# --- work orders (sixfold.orders; see docs/operators.md) -----------------------------------------
+SIXFOLD_ORDER_MAX_OPEN_CLAIMS = int(os.environ.get("SIXFOLD_ORDER_MAX_OPEN_CLAIMS", "5"))
+SIXFOLD_ORDER_AUTO_CLOSE_DAYS = int(os.environ.get("SIXFOLD_ORDER_AUTO_CLOSE_DAYS", "7"))
+SIXFOLD_ORDER_REOPEN_DAYS = int(os.environ.get("SIXFOLD_ORDER_REOPEN_DAYS", "15"))
+SIXFOLD_ORDER_AUTO_PUBLISH = env_bool("SIXFOLD_ORDER_AUTO_PUBLISH", True)
+SIXFOLD_ORDER_PHOTO_MAX_BYTES = int(os.environ.get("SIXFOLD_ORDER_PHOTO_MAX_BYTES", "5242880"))
+# Points credited to (or, negative, debited from) the claimant's ledger.
+SIXFOLD_ORDER_POINTS = {
+    "resolved": 5,
+    "on_time": 2,
+    "good_rating": 3,
+    "bad_rating": -3,
+    "rework": -2,
+}
+# The timers run every five minutes under Celery beat; without a broker, `sixfold run_timers`
+# from cron (or the embedded server's loop) does the same.
+CELERY_BEAT_SCHEDULE = {
+    "orders-run-timers": {"task": "sixfold.orders.run_timers", "schedule": 300.0},
+}

@@ -17,7 +17,11 @@ Permissions
 * `points.configure` — star items, computing and publishing rating periods (see
   `sixfold.points.actions`);
 * `services.view` / `.manage` / `.configure` — the service network, venues and notices: see them,
-  change them, and keep the street-wide list of service types (see `sixfold.services.actions`).
+  change them, and keep the street-wide list of service types (see `sixfold.services.actions`);
+* `orders.view` / `.submit` / `.handle` / `.claim` / `.whistle` / `.supervise` / `.configure` /
+  `.department` — work orders (see `sixfold.orders.actions`); residents act on their own orders
+  without any of these; `department_staff` sees only the orders whistled to its department;
+* `calendar.manage` — enter holidays and make-up working days of the work-day calendar.
 """
 
 from dataclasses import dataclass
@@ -49,6 +53,16 @@ REGISTRY_ALL = frozenset(
 )
 PARTY_ALL = frozenset({"party.view", "party.manage", "party.assign"})
 POINTS_ALL = frozenset({"points.view", "points.adjust", "points.approve"})
+ORDERS_COMMUNITY = frozenset(
+    {
+        "orders.view",
+        "orders.submit",
+        "orders.handle",
+        "orders.claim",
+        "orders.whistle",
+        "orders.supervise",
+    }
+)
 SERVICES_ALL = frozenset({"services.view", "services.manage"})
 
 ROLES: dict[str, Role] = {
@@ -62,8 +76,11 @@ ROLES: dict[str, Role] = {
             | PARTY_ALL
             | POINTS_ALL
             | SERVICES_ALL
+            | ORDERS_COMMUNITY
             | {
                 "audit.view",
+                "orders.configure",
+                "calendar.manage",
                 "party.configure",
                 "dualreport.manage",
                 "services.configure",
@@ -78,6 +95,7 @@ ROLES: dict[str, Role] = {
             | PARTY_ALL
             | POINTS_ALL
             | SERVICES_ALL
+            | ORDERS_COMMUNITY
             | {"audit.view", "dualreport.manage"},
         ),
         Role(
@@ -87,6 +105,7 @@ ROLES: dict[str, Role] = {
             # Workers keep the chain and the grid posts up to date; membership is the party's.
             REGISTRY_ALL
             | SERVICES_ALL
+            | (ORDERS_COMMUNITY - {"orders.supervise"})
             | {"party.view", "party.assign", "points.view", "points.adjust", "dualreport.manage"},
         ),
         Role(
@@ -101,6 +120,10 @@ ROLES: dict[str, Role] = {
                     "pii.reveal",
                     "party.view",
                     "services.view",
+                    # A grid worker files patrol findings and takes his grid's orders.
+                    "orders.view",
+                    "orders.submit",
+                    "orders.claim",
                 }
             ),
         ),
@@ -108,7 +131,9 @@ ROLES: dict[str, Role] = {
             "branch_secretary",
             _("Grid party branch secretary"),
             (Level.GRID,),
-            frozenset({"registry.view", "party.view", "party.assign", "points.view"}),
+            frozenset(
+                {"registry.view", "party.view", "party.assign", "points.view", "orders.view"}
+            ),
         ),
         # Own records only (found through the member's login, not the scope); the scope is the
         # member's community, where later pillars let members claim orders.
@@ -116,8 +141,16 @@ ROLES: dict[str, Role] = {
             "party_member",
             _("Party member"),
             (Level.STREET, Level.COMMUNITY, Level.VILLAGE),
-            frozenset({"party.own"}),
+            frozenset({"party.own", "orders.claim"}),
             home="party:me",
+        ),
+        # Sees and acts on nothing but the orders whistled to the department(s) the login is
+        # linked to (`orders.DepartmentStaff`), within the scope.
+        Role(
+            "department_staff",
+            _("Department staff"),
+            (Level.STREET, Level.DISTRICT),
+            frozenset({"orders.department"}),
         ),
         Role("resident", _("Resident"), (Level.HOUSEHOLD,), frozenset({"registry.view"})),
     ]
