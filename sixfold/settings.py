@@ -152,6 +152,8 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Task modules not named tasks.py, which autodiscovery would not import on a worker.
+CELERY_IMPORTS = ("sixfold.party.imports",)
 
 # --- accounts and security ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
