@@ -335,6 +335,14 @@ def ledger_reverse(request, pk):
     if not user.has_scoped_perm(ADJUST, entry.code):
         raise PermissionDenied
     done = reverse("party:points_member", args=[entry.subject_id])
+    if entry.is_reversal or entry.is_reversed:
+        messages.info(
+            request,
+            _("A reversal cannot itself be reversed.")
+            if entry.is_reversal
+            else _("This entry has already been reversed."),
+        )
+        return redirect(done)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and run_form(
         form, lambda data: ledger.reverse(entry, by=user, reason=data["reason"])
