@@ -1,0 +1,116 @@
+"""The public airing board (晾晒, S8): only published periods, ranked and listed red / yellow,
+names masked for anonymous visitors and for people outside the community, full for its
+residents and for staff in scope; a printable version."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from sixfold.points import actions as point_actions
+from sixfold.points import ledger
+from tests import factories
+
+PM = "party.partymember"
+Q3_DAY = dt.date(2026, 8, 15)
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def study(member, points):
+    ledger.credit(member, points=points, source="activity", kind="activity.study", on=Q3_DAY)
+
+
+@pytest.fixture
+def board(party, settings):
+    settings.SIXFOLD_AIRING_RED_MIN_STARS = 2
+    settings.SIXFOLD_AIRING_YELLOW_MAX_STARS = 0
+    for kind in ("activity.study", "activity.patrol", "activity.visit"):
+        ledger.credit(party.member, points=5, source="activity", kind=kind, on=Q3_DAY)
+    study(party.neighbour_member, 4)
+    study(party.other_member, 4)
+    period = point_actions.compute_period("2026Q3", by=None, subject_type=PM)
+    party.url = reverse("party:airing_board", args=[party.community.code])
+    party.period = period
+    return party
+
+
+def publish(party):
+    point_actions.publish_period(party.period, by=None)
+
+
+def names(response):
+    return [row["name"] for row in response.context["rows"]]
+
+
+def test_unpublished_periods_are_not_shown(client, board):
+    response = client.get(board.url)
+    assert response.status_code == 200
+    assert response.context["period"] is None
+    assert "李秀英" not in response.content.decode()
+    assert client.get(board.url + "?period=2026Q3").status_code == 404
+
+
+def test_anonymous_visitor_sees_masked_names_and_the_ranking(client, board):
+    publish(board)
+    response = client.get(board.url)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert names(response) == ["李**", "王*", "孙*"]
+    assert [row["rank"] for row in response.context["rows"]] == [1, 2, 3]
+    assert "李秀英" not in text and "王强" not in text and "孙红" not in text
+    assert [row["name"] for row in response.context["red"]] == ["李**"]
+    assert [row["name"] for row in response.context["yellow"]] == ["孙*"]
+    # community 2's member is on her own community's board only
+    assert "赵*" not in text
+
+
+def test_resident_of_another_community_sees_masked_names(client, board):
+    publish(board)
+    outsider = factories.user_with_role(
+        "resident", board.other_household.region, username="t_outsider"
+    )
+    client.force_login(outsider, backend=BACKEND)
+    assert names(client.get(board.url)) == ["李**", "王*", "孙*"]
+
+
+@pytest.mark.parametrize(
+    "role", ["resident", "party_member", "community_secretary", "grid_worker", "street_admin"]
+)
+def test_people_of_the_community_see_full_names(client, board, role):
+    publish(board)
+    client.force_login(board.users[role], backend=BACKEND)
+    assert names(client.get(board.url)) == ["李秀英", "王强", "孙红"]
+
+
+def test_staff_of_the_other_community_see_masked_names(client, board):
+    publish(board)
+    secretary = factories.user_with_role(
+        "community_secretary", board.other_community, username="t_secretary_2"
+    )
+    client.force_login(secretary, backend=BACKEND)
+    assert names(client.get(board.url)) == ["李**", "王*", "孙*"]
+
+
+def test_printable_version_and_index(client, board):
+    publish(board)
+    response = client.get(board.url + "?period=2026Q3&print=1")
+    text = response.content.decode()
+    assert response.status_code == 200 and "css/print.css" in text and 'id="print-now"' in text
+    index = client.get(reverse("party:airing_index"))
+    assert index.status_code == 200
+    assert board.url in index.content.decode()
+
+
+def test_unknown_community_or_period_is_404(client, board):
+    publish(board)
+    assert client.get(reverse("party:airing_board", args=["999"])).status_code == 404
+    assert client.get(reverse("party:airing_board", args=[board.grid.code])).status_code == 404
+    assert client.get(board.url + "?period=2026Q9").status_code == 404
+
+
+def test_board_query_count(client, board, django_assert_max_num_queries):
+    publish(board)
+    with django_assert_max_num_queries(6):
+        client.get(board.url)
+    with django_assert_max_num_queries(6):
+        client.get(reverse("party:airing_index"))
