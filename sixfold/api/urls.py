@@ -35,6 +35,7 @@ urlpatterns = [
     path("party/dual-report/", include("sixfold.party.dualreport.api_urls")),
     path("party/", include("sixfold.party.api_urls")),
     path("orders/", include("sixfold.orders.api_urls")),
+    path("services/", include("sixfold.services.api_urls")),
     # Only paths ending in "/", so a missing trailing slash is still redirected to the real route.
     re_path(r"^.*/$", not_found),
 ]
