@@ -4,7 +4,7 @@ BENCH_SIZES        households per city, smallest first is the baseline (default 
 BENCH_SEED         the cities' seed (default 1)
 BENCH_REQUESTS     timed requests per endpoint and size for flatness (default 250; at least 200)
 BENCH_BACKENDS     sqlite,postgresql (default: sqlite, plus postgresql when DATABASE_URL is set)
-BENCH_ONLY         a subset of explain,flatness,floor,import (default all)
+BENCH_ONLY         a subset of explain,flatness,floor,coverage,import (default all)
 BENCH_WRK_SECONDS  seconds per wrk round (default 10)
 BENCH_IMPORT_RESIDENTS  residents in the import workbook (default 100000)
 """
@@ -27,7 +27,7 @@ PYTHON = sys.executable
 PII_KEY = "sixfold-bench-generated-data-only"
 SECRET_KEY = "sixfold-bench-not-a-secret-" + "x" * 24
 
-BENCHMARKS = ("explain", "flatness", "floor", "import")
+BENCHMARKS = ("explain", "flatness", "floor", "coverage", "import")
 
 
 def _ints(name: str, default: str) -> list[int]:

@@ -10,14 +10,18 @@ import sys
 import time
 from importlib import metadata
 
+from . import coverage, flatness, floor
 from . import dataset as datasets
-from . import flatness, floor
 from .config import PYTHON, ROOT, VAR, Config, child_env
 
 GOALS = {
     "flatness": ("≤", 1.3),
     "floor": ("≥", 0.30),
     "import": ("≥", 0.50),
+    # A community's audit costs the same in a small and a large city.
+    "coverage-flat": ("≤", 1.3),
+    # The city's audit reads its subtree a bounded number of times: at most twenty plain counts.
+    "coverage": ("≤", 20.0),
 }
 
 
@@ -97,6 +101,9 @@ def run_backend(config: Config, backend: str) -> dict:
     if "floor" in config.only:
         say(f"  floor: wrk rounds of {config.wrk_seconds} s …")
         result["floor"] = floor.measure(largest, fixtures[config.largest_size], config.wrk_seconds)
+    if "coverage" in config.only:
+        say("  coverage audit: community, street, district and city …")
+        result["coverage"] = coverage.measure_all(data, config.seed, say)
     if "import" in config.only:
         say(f"  import: a workbook of {config.import_residents:,} residents …")
         workbook = VAR / "import" / f"{largest.key}-{config.import_residents}.xlsx"
@@ -188,6 +195,7 @@ def rows_of(config: Config, backend: str, result: dict) -> list[dict]:
         )
     elif "skipped" in measured:
         rows.append({"backend": backend, "benchmark": "floor", "skipped": measured["skipped"]})
+    rows += coverage_rows(backend, base, large, result.get("coverage"))
     measured = result.get("import", {})
     if "ratio" in measured:
         rows.append(
@@ -211,6 +219,40 @@ def rows_of(config: Config, backend: str, result: dict) -> list[dict]:
             sign, goal = GOALS[row["goal"]]
             row["met"] = judge(row["goal"], row["ratio"]) and not row["failed"]
             row["goal"] = f"{sign} {goal:.2f}"
+    return rows
+
+
+def coverage_rows(backend: str, base: int, large: int, measured: dict | None) -> list[dict]:
+    if not measured:
+        return []
+    rows = []
+    for scope in ("community", "street"):
+        small = measured[base]["scopes"][scope]
+        big = measured[large]["scopes"][scope]
+        rows.append(
+            {
+                "backend": backend,
+                "benchmark": f"coverage: {scope} audit, {big['queries']} queries",
+                "baseline": f"{base:,} hh {small['audit_ms']:,.0f} ms",
+                "measured": f"{large:,} hh {big['audit_ms']:,.0f} ms",
+                "ratio": measured["flat"][scope],
+                "goal": "coverage-flat" if scope == "community" else None,
+                "failed": 0,
+            }
+        )
+    for scope in ("district", "city"):
+        big = measured[large]["scopes"][scope]
+        rows.append(
+            {
+                "backend": backend,
+                "benchmark": f"coverage: {scope} audit vs COUNT ({big['nodes']:,} nodes)",
+                "baseline": f"count {big['count_ms']:,.0f} ms",
+                "measured": f"audit {big['audit_ms'] / 1000:,.2f} s",
+                "ratio": big["ratio"],
+                "goal": "coverage" if scope == "city" else None,
+                "failed": 0,
+            }
+        )
     return rows
 
 
