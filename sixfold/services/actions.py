@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 
 from sixfold.core import events
 from sixfold.core.actions import PHONE_PATTERN, ensure_perm, normalize_phone
-from sixfold.core.models import AuditEvent, Region
+from sixfold.core.models import AuditEvent, Level, Region
 
 from .models import (
     KIND_BY_LEVEL,
+    NAME_SUFFIX,
     NOTICE_LEVELS,
     VENUE_LEVELS,
     Notice,
@@ -114,9 +115,19 @@ POINT_FIELDS = {
 }
 
 
+def default_point_name_for(name: str, kind: str) -> str:
+    """ "凤城街道" → "凤城街道服务中心", "第一网格" → "第一网格服务点", "1单元" → "1单元联络员"."""
+    return f"{name}{NAME_SUFFIX[kind]}"
+
+
 def default_point_name(region: Region) -> str:
     kind = KIND_BY_LEVEL.get(region.level)
-    return f"{region.name}{kind.label}" if kind else region.name
+    if kind is None:
+        return region.name
+    name = region.name
+    if region.level == Level.UNIT and region.parent_id:
+        name = f"{region.parent.name}{name}"
+    return default_point_name_for(name, kind)
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from sixfold.core.demo import GIVEN_NAME_LISTS, REFERENCE_DATE, STREET_CODE, STR
 from sixfold.core.demo import SURNAME_DRAW as SURNAMES
 from sixfold.core.models import AuditEvent, Level, Region
 
+from .actions import default_point_name_for
 from .models import KIND_BY_LEVEL, Notice, ServicePoint, ServiceStaff, ServiceType, Venue
 
 BATCH = 2000
@@ -95,10 +96,10 @@ class Builder:
         kind = KIND_BY_LEVEL[level]
         if level in (Level.BUILDING, Level.UNIT):
             label = f"{parent_name}{name}" if level == Level.UNIT else name
-            title = f"{label}{kind.label}"
+            title = default_point_name_for(label, kind)
             hours, phone = "随时联系", ""
         else:
-            title = f"{name}{kind.label}"
+            title = default_point_name_for(name, kind)
             hours, phone = OFFICE_HOURS, self.landline()
         return ServicePoint(
             region_id=pk,

@@ -36,6 +36,14 @@ class PointKind(models.TextChoices):
     UNIT_LIAISON = "unit_liaison", _("Stairwell liaison")
 
 
+# What a point's default name adds to its node's name (stored, so never translated).
+NAME_SUFFIX = {
+    PointKind.CENTRE: "服务中心",
+    PointKind.STATION: "服务站",
+    PointKind.GRID_POINT: "服务点",
+    PointKind.BUILDING_LIAISON: "联络点",
+    PointKind.UNIT_LIAISON: "联络员",
+}
 # The kind of point each region level has (a village has a station like a community).
 KIND_BY_LEVEL = {
     Level.STREET: PointKind.CENTRE,

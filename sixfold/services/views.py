@@ -133,11 +133,18 @@ def managed_region(user, code: str) -> Region:
     return region
 
 
-def order_entry_url(region_code: str, category: str = "") -> str:
-    """The work-order entry preset to a place and a category; "" while orders has no page."""
+def order_entry_base() -> str:
+    """The work-order entry page of the orders engine; "" while it has none."""
     try:
-        base = reverse("orders:submit")
+        return reverse("orders:submit")
     except NoReverseMatch:
+        return ""
+
+
+def order_entry_url(region_code: str, category: str = "") -> str:
+    """The work-order entry preset to a place and a category (`?region=…&category=…`)."""
+    base = order_entry_base()
+    if not base:
         return ""
     params = {"region": region_code}
     if category:
