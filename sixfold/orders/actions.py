@@ -447,7 +447,7 @@ def accept(order: Order, *, by, urgency: str | None = None, category=None, note:
     before, now = order.state, timezone.now()
     order.state = State.ACCEPTED
     order.accepted_at = now
-    order.accept_overdue = bool(order.accept_due and now > order.accept_due)
+    order.accept_overdue = order.accept_overdue or bool(order.accept_due and now > order.accept_due)
     order.claim_due, order.resolve_due = sla.claim_and_resolve_due(order)
     _save(
         order,
@@ -518,7 +518,7 @@ def _take(order: Order, user, kind: str, now: dt.datetime) -> None:
         claimant_kind=kind,
         claimant_name=str(user)[:50],
         claimed_at=now,
-        claim_overdue=bool(order.claim_due and now > order.claim_due),
+        claim_overdue=order.claim_overdue or bool(order.claim_due and now > order.claim_due),
         updated_at=now,
     )
     if not taken:
@@ -653,7 +653,9 @@ def _resolution(value) -> str:
 
 def _mark_resolved(order: Order, resolution: str, now: dt.datetime) -> None:
     order.state, order.resolution, order.resolved_at = State.RESOLVED, resolution, now
-    order.resolve_overdue = bool(order.resolve_due and now > order.resolve_due)
+    order.resolve_overdue = order.resolve_overdue or bool(
+        order.resolve_due and now > order.resolve_due
+    )
     _save(order, "state", "resolution", "resolved_at", "resolve_overdue")
 
 
