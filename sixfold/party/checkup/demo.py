@@ -1,5 +1,172 @@
-"""The check-up part of the demo street (S7)."""
+"""The check-up part of the demo street (S7), added by `seed_demo` after the party organisation.
+
+Last year's street-wide check-up is closed: every member was assessed by herself, two or three
+members of her organisation, a few residents and her organisation, graded on close (by the
+action, so the grades are the real arithmetic), and the sub-healthy and unhealthy members have
+rectification items, some done, and some a re-check. This year's check-up is open and partly
+assessed, so the progress page has gaps to show; the demo member (`member_01`) has not assessed
+herself yet and the demo resident (`resident_01`) has rated nobody.
+
+The same seed gives the same history (its own `random.Random`). Cycles go through the actions;
+the assessments and follow-up rows, thousands of them, are written in bulk.
+"""
+
+import datetime as dt
+import random
+from collections import defaultdict
+
+from django.utils import timezone
+
+from sixfold.core.demo import REFERENCE_DATE, STREET_CODE, SURNAME_DRAW
+from sixfold.core.models import Region
+from sixfold.party.models import PartyMember
+
+from . import actions, grading
+from .models import (
+    Assessment,
+    CheckupResult,
+    Grade,
+    Party,
+    Recheck,
+    RectificationItem,
+    categories_of,
+)
+
+BATCH = 2000
+RESIDENT_NAMES = ["秀兰", "桂英", "建国", "淑珍", "志强", "海燕", "国庆", "丽华", "德明", "玉梅"]
+PROBLEMS = [
+    ("参加“三会一课”不够经常", "按时参加支部组织生活，每季度向支部汇报一次"),
+    ("联系户走访次数偏少", "每月至少走访联系户一次，记录走访情况"),
+    ("志愿服务参与少", "每季度至少参加两次社区志愿服务"),
+    ("理论学习笔记不全", "补齐学习笔记，参加支部集中学习"),
+    ("群众反映办事不够耐心", "参加群众工作培训，公开服务承诺"),
+]
+
+
+class CheckupBuilder:
+    def __init__(self, seed: int):
+        self.rng = random.Random(f"checkup-{seed}")
+        self.street = Region.objects.get(code=STREET_CODE)
+        self.members = list(
+            PartyMember.objects.active()
+            .within(STREET_CODE)
+            .select_related("resident")
+            .order_by("code", "id")
+        )
+        self.by_org: dict[int, list[PartyMember]] = defaultdict(list)
+        for member in self.members:
+            self.by_org[member.organization_id].append(member)
+        # A member's standing with the people around her, the same in both years (roughly).
+        self.quality = {m.pk: min(1.0, max(0.35, self.rng.gauss(0.86, 0.1))) for m in self.members}
+
+    def name(self) -> str:
+        return SURNAME_DRAW.draw(self.rng) + self.rng.choice(RESIDENT_NAMES)
+
+    def scores(self, indicators, quality: float) -> tuple[dict, object]:
+        given = {}
+        for indicator in indicators:
+            share = min(1.0, max(0.0, quality + self.rng.gauss(0, 0.08)))
+            given[str(indicator.pk)] = round(indicator.max_score * share)
+        return given, grading.assessment_score(indicators, given)
+
+    def assess(self, cycle, share: float, skip_users: set[int]) -> list[Assessment]:
+        """Assessments of `share` of the members (all four parties for most of them)."""
+        indicators = list(cycle.indicators.all())
+        rows = []
+        for member in self.members:
+            if self.rng.random() > share:
+                continue
+            applies = set(categories_of(member))
+            mine = [i for i in indicators if i.category in applies]
+            quality = self.quality[member.pk]
+            peers = [p for p in self.by_org[member.organization_id] if p.pk != member.pk]
+            givers = []
+            if member.user_id not in skip_users and self.rng.random() < 0.95:
+                givers.append((Party.SELF, member.display_name, min(1.0, quality + 0.08)))
+            for peer in self.rng.sample(peers, min(len(peers), self.rng.randint(2, 3))):
+                givers.append((Party.PEER, peer.display_name, quality))
+            for _ in range(self.rng.randint(1, 3)):
+                givers.append((Party.RESIDENT, self.name(), quality - 0.03))
+            if self.rng.random() < 0.9:
+                givers.append((Party.ORGANIZATION, "党组织", quality))
+            for party, who, level in givers:
+                given, score = self.scores(mine, level)
+                rows.append(
+                    Assessment(
+                        cycle=cycle,
+                        member=member,
+                        code=member.code,
+                        party=party,
+                        assessor_name=who,
+                        scores=given,
+                        score=score,
+                    )
+                )
+        Assessment.objects.bulk_create(rows, batch_size=BATCH)
+        return rows
+
+    def follow_up(self, cycle) -> tuple[int, int]:
+        """Rectification items for the members who need them; re-checks for some."""
+        closed_on = REFERENCE_DATE - dt.timedelta(days=20)
+        items, rechecks, improved = [], [], []
+        results = CheckupResult.objects.filter(
+            cycle=cycle, initial_grade__in=[Grade.SUBHEALTHY, Grade.UNHEALTHY]
+        ).select_related("member__resident")
+        for result in results.order_by("pk"):
+            for problem, measure in self.rng.sample(PROBLEMS, self.rng.randint(1, 2)):
+                due = closed_on + dt.timedelta(days=self.rng.choice((60, 90, 120, 400)))
+                done = due < REFERENCE_DATE + dt.timedelta(days=200) and self.rng.random() < 0.6
+                items.append(
+                    RectificationItem(
+                        result=result,
+                        member_id=result.member_id,
+                        code=result.code,
+                        problem=problem,
+                        measure=measure,
+                        owner=result.member.display_name[:50],
+                        due_on=due,
+                        status=RectificationItem.Status.DONE
+                        if done
+                        else RectificationItem.Status.OPEN,
+                        done_on=due - dt.timedelta(days=10) if done else None,
+                        outcome="已按期整改" if done else "",
+                    )
+                )
+            if self.rng.random() < 0.5:
+                better = Grade.HEALTHY if self.rng.random() < 0.7 else result.grade
+                rechecks.append(
+                    Recheck(
+                        result=result,
+                        grade=better,
+                        previous_grade=result.grade,
+                        on=closed_on + dt.timedelta(days=150),
+                        note="整改后复检",
+                    )
+                )
+                if better != result.grade:
+                    improved.append(result.pk)
+        RectificationItem.objects.bulk_create(items, batch_size=BATCH)
+        Recheck.objects.bulk_create(rechecks, batch_size=BATCH)
+        CheckupResult.objects.filter(pk__in=improved).update(
+            grade=Grade.HEALTHY, updated_at=timezone.now()
+        )
+        return len(items), len(rechecks)
 
 
 def build_checkup_demo(seed: int = 1) -> list:
+    """Last year's closed check-up with its follow-up and this year's open one."""
+    if not Region.objects.filter(code=STREET_CODE).exists():
+        return []
+    builder = CheckupBuilder(seed)
+    year = REFERENCE_DATE.year
+    last = actions.create_cycle(builder.street, {"year": year - 1, "min_residents": 3}, by=None)
+    last = actions.open_cycle(last, by=None)
+    builder.assess(last, share=1.0, skip_users=set())
+    actions.close_cycle(last, by=None)
+    builder.follow_up(last)
+
+    current = actions.create_cycle(builder.street, {"year": year, "min_residents": 3}, by=None)
+    current = actions.open_cycle(current, by=None)
+    demo_users = {m.user_id for m in builder.members if m.user_id}
+    builder.assess(current, share=0.45, skip_users=demo_users)
     return []
