@@ -712,8 +712,9 @@ class Rows:
 def parent_key(obj, field):
     """The key of the parent `obj` points at, copied onto `obj`: the parent was saved after
     `obj` was built, and rows further down may in turn need `obj`'s key (a unit its building's,
-    which is the building's region's)."""
-    key = getattr(obj, field.name).pk
+    which is the building's region's). An empty nullable reference stays empty."""
+    parent = getattr(obj, field.name)
+    key = None if parent is None else parent.pk
     setattr(obj, field.attname, key)
     return key
 
