@@ -26,10 +26,21 @@ def pillar_url(slug: str) -> str:
     return reverse("core:pillar", args=[slug])
 
 
+# The shared mechanisms every pillar feeds (work orders …), shown after the six pillars:
+# slug, label, native name, icon, URL name of its home.
+MECHANISMS = [
+    ("orders", _("Work orders"), "工单", "bi-clipboard-check", "orders:home"),
+]
+
+
 def navigation(request):
     return {
         "pillars": PILLARS,
         "pillar_links": [
             (key, label, native, icon, pillar_url(key)) for key, label, native, icon in PILLARS
+        ]
+        + [
+            (key, label, native, icon, reverse(name))
+            for key, label, native, icon, name in MECHANISMS
         ],
     }
