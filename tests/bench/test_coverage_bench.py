@@ -52,9 +52,28 @@ def test_measure_times_four_nested_scopes(city, monkeypatch):
     codes = [scopes[s]["code"] for s in coverage.SCOPES]
     assert all(inner.startswith(outer) for inner, outer in zip(codes, codes[1:], strict=False))
     for row in scopes.values():
-        assert row["audit_ms"] > 0 and row["count_ms"] > 0 and row["queries"] > 0
-        assert row["ratio"] == pytest.approx(row["audit_ms"] / row["count_ms"])
+        assert len(row["audits"]) == len(row["counts"]) == 1 and row["queries"] > 0
+        summary = coverage.summarise(row)
+        assert summary["ratio"] == pytest.approx(summary["audit_ms"] / summary["count_ms"])
     assert scopes["city"]["households"] == 1500
+
+
+def test_rounds_alternate_the_sizes_and_pool_their_samples(monkeypatch):
+    calls = []
+
+    def fake_task(name, data, *args):
+        calls.append((name, data))
+        if name == "party":
+            return {"cached": True, "members": 1, "links": 1, "seconds": 0.0}
+        scope = {"code": "x", "queries": 3, "audits": [data * 1.0], "counts": [1.0]}
+        return {"scopes": dict.fromkeys(coverage.SCOPES, scope)}
+
+    monkeypatch.setattr(coverage, "task", fake_task)
+    result = coverage.measure_all({10: 10, 100: 100}, 1, lambda text: None)
+    measures = [data for name, data in calls if name == "measure"]
+    assert measures == [10, 100, 100, 10, 10, 100][: 2 * coverage.ROUNDS]
+    assert result[100]["scopes"]["city"]["samples"] == coverage.ROUNDS
+    assert result["flat"]["community"] == pytest.approx(10.0)
 
 
 def test_summary_rows_judge_flatness_and_the_city_audit():
