@@ -80,6 +80,11 @@ def calendar_warning(day: dt.date | dt.datetime | None = None) -> str | None:
     ) % {"year": day.year}
 
 
+def exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    """The table's days from `start` to `end`: date → working or not (others: Monday–Friday)."""
+    return _exceptions(start, end)
+
+
 def _exceptions(start: dt.date, end: dt.date) -> dict[dt.date, bool]:
     return dict(
         CalendarDay.objects.filter(date__gte=start, date__lte=end).values_list("date", "is_workday")
@@ -91,13 +96,16 @@ def is_workday(day: dt.date) -> bool:
     return row if row is not None else day.weekday() < 5
 
 
-def workdays_after(day: dt.date, count: int) -> dt.date:
-    """The `count`-th working day after `day` (count ≥ 1); `day` itself is not counted."""
+def workdays_after(day: dt.date, count: int, marks: dict[dt.date, bool] | None = None) -> dt.date:
+    """The `count`-th working day after `day` (count ≥ 1); `day` itself is not counted.
+
+    `marks` (from `exceptions`) spares the query when many limits are computed at once."""
     if count < 1:
         return day
     end = day + dt.timedelta(days=max(count * 3, 60))
     while True:
-        marks = _exceptions(day, end)
+        if marks is None or (end - day).days > 60:
+            marks = _exceptions(day, end)
         current, left = day, count
         while current < end:
             current += dt.timedelta(days=1)
@@ -111,11 +119,13 @@ def workdays_after(day: dt.date, count: int) -> dt.date:
         end = day + dt.timedelta(days=(end - day).days * 2)
 
 
-def add_workdays(moment: dt.datetime, count: int) -> dt.datetime:
+def add_workdays(
+    moment: dt.datetime, count: int, marks: dict[dt.date, bool] | None = None
+) -> dt.datetime:
     """`moment` moved `count` working days on, same local time of day (see module docstring)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     local = moment.astimezone(zone)
-    day = workdays_after(local.date(), count)
+    day = workdays_after(local.date(), count, marks)
     return dt.datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=zone)
 
 

@@ -26,11 +26,11 @@ class Limit:
     amount: int | None
     unit: str
 
-    def due(self, start: dt.datetime | None) -> dt.datetime | None:
+    def due(self, start: dt.datetime | None, marks=None) -> dt.datetime | None:
         if start is None or not self.amount:
             return None
         if self.unit == WORKDAYS:
-            return workdays.add_workdays(start, self.amount)
+            return workdays.add_workdays(start, self.amount, marks)
         return start + dt.timedelta(hours=self.amount)
 
 
