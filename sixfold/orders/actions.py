@@ -952,7 +952,7 @@ def department_resolve(item: Whistle, *, by, result: str) -> Whistle:
     item = _locked(item)
     _staff_check(item, by)
     if item.status != Whistle.Status.ACKNOWLEDGED:
-        raise _error("status", _("Report (报到) first, then finish."), "bad_state")
+        raise _error("status", _("Report to the order first, then finish."), "bad_state")
     result = _resolution(result)
     now = timezone.now()
     item.status, item.result, item.finished_at, item.finished_by = (
