@@ -111,6 +111,7 @@ class ServicePointViewSet(
     def get_queryset(self):
         return (
             ServicePoint.objects.visible_to(self.request.user)
+            .select_related("region")
             .prefetch_related("staff")
             .order_by("code")
         )
@@ -272,6 +273,7 @@ class VenueViewSet(
     def get_queryset(self):
         return (
             Venue.objects.visible_to(self.request.user)
+            .select_related("region")
             .prefetch_related("service_types")
             .order_by("code", "id")
         )
@@ -335,7 +337,7 @@ class NoticeViewSet(
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
-        return Notice.objects.visible_to(self.request.user)
+        return Notice.objects.visible_to(self.request.user).select_related("region")
 
     def create(self, request, *args, **kwargs):
         require_perm_somewhere(request.user, MANAGE)

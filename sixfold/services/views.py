@@ -272,7 +272,7 @@ def point_list(request):
 def point_export(request):
     user = request.user
     require_view(user)
-    filterset = PointFilter(request.GET or None, queryset=ServicePoint.objects.visible_to(user))
+    filterset = PointFilter(request.GET, queryset=ServicePoint.objects.visible_to(user))
     queryset = filterset.qs if filterset.is_valid() else ServicePoint.objects.none()
     events.record(
         AuditEvent.Verb.EXPORT,
@@ -464,7 +464,7 @@ def venue_list(request):
 def venue_export(request):
     user = request.user
     require_view(user)
-    filterset = VenueFilter(request.GET or None, queryset=Venue.objects.visible_to(user))
+    filterset = VenueFilter(request.GET, queryset=Venue.objects.visible_to(user))
     queryset = filterset.qs if filterset.is_valid() else Venue.objects.none()
     events.record(
         AuditEvent.Verb.EXPORT,
@@ -590,7 +590,7 @@ def notice_list(request):
 def notice_export(request):
     user = request.user
     require_view(user)
-    filterset = NoticeFilter(request.GET or None, queryset=Notice.objects.visible_to(user))
+    filterset = NoticeFilter(request.GET, queryset=Notice.objects.visible_to(user))
     queryset = filterset.qs if filterset.is_valid() else Notice.objects.none()
     events.record(
         AuditEvent.Verb.EXPORT,
