@@ -469,3 +469,16 @@ def test_every_member_column_reads_a_value_or_says_why_not(value):
             READERS[column.kind](value, column)
         except CellError as exc:
             assert str(exc)
+
+
+def test_the_pages_stay_within_a_query_budget(
+    client, party, people, tmp_path, django_assert_max_num_queries
+):
+    client.force_login(party.users["community_secretary"], backend=BACKEND)
+    for _ in range(3):
+        upload(client, member_file(tmp_path / "good.xlsx", good_rows(party, people)), dry_run="on")
+    job = ImportJob.objects.first()
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("party:member_import")).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("party:member_import_job", args=[job.pk])).status_code == 200
