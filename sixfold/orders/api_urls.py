@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+"""Routes of the work-order API under /api/v1/orders/."""
 
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import api
+
+router = SimpleRouter()
+router.register("categories", api.CategoryViewSet, basename="order-category")
+router.register("departments", api.DepartmentViewSet, basename="order-department")
+router.register("", api.OrderViewSet, basename="order")
+
+urlpatterns = [
+    path("rates/", api.RatesView.as_view(), name="order-rates"),
+    *router.urls,
+]

@@ -33,6 +33,16 @@ def in_scope(user, perm: str = VIEW):
     return ScopedQuerySet.visible_to(Order.objects.all(), user, perm)
 
 
+def may_see_requester(user, order: Order) -> bool:
+    """Pool rows and whistled orders show no requester; staff in scope and the people on the
+    order see the name (the phone only masked)."""
+    return (
+        order.requester_id == user.pk
+        or order.claimant_id == user.pk
+        or user.has_scoped_perm(VIEW, order.code)
+    )
+
+
 def list_rows(queryset):
     """What every order list shows, in a fixed number of queries."""
     return queryset.select_related("category__parent", "region")

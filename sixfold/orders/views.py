@@ -89,16 +89,6 @@ def visible_order(user, pk, queryset=None):
     return get_object_or_404(queryset, pk=pk)
 
 
-def may_see_requester(user, order: Order) -> bool:
-    """Pool rows and whistled orders show no requester; staff in scope and the people on the
-    order see the name (the phone only masked)."""
-    return (
-        order.requester_id == user.pk
-        or order.claimant_id == user.pk
-        or user.has_scoped_perm(actions.VIEW, order.code)
-    )
-
-
 def require_staff(user, perm: str = actions.VIEW) -> None:
     if not user.holds_perm(perm):
         raise PermissionDenied
@@ -289,7 +279,7 @@ def detail(request, pk):
         item.mine = item.pk in own_whistles
         item.can_rate = can_handle and item.status == Whistle.Status.FINISHED
     events = list(order.events.all())
-    full = may_see_requester(user, order)
+    full = queries.may_see_requester(user, order)
     photos = list(order.photos.all())
     return render(
         request,
