@@ -98,10 +98,12 @@ def test_request_buttons_without_the_orders_page(client, services, monkeypatch):
 def test_request_buttons_preset_place_and_category(client, services, orders_page):
     content = page(client, services.community.code)
     assert f"/orders/new/?region={services.community.code}" in content
-    assert "category=elderly_care" in content
+    assert "category=elderly_disability" in content
     client.force_login(services.users["resident"], backend=BACKEND)
     content = page(client, services.community.code)
-    assert f"/orders/new/?region={services.household.code}&amp;category=elderly_care" in content
+    assert (
+        f"/orders/new/?region={services.household.code}&amp;category=elderly_disability" in content
+    )
 
 
 def test_unknown_nodes_and_other_levels_are_not_found(client, services):

@@ -157,7 +157,9 @@ def test_venue_page_offers_requests(worker, services, monkeypatch):
 
     monkeypatch.setattr(views, "order_entry_base", lambda: "/orders/new/")
     content = worker.get(reverse("services:venue_detail", args=[services.cube.pk])).content.decode()
-    assert f"/orders/new/?region={services.community.code}&amp;category=elderly_care" in content
+    assert (
+        f"/orders/new/?region={services.community.code}&amp;category=elderly_disability" in content
+    )
     monkeypatch.setattr(views, "order_entry_base", lambda: "")
     content = worker.get(reverse("services:venue_detail", args=[services.cube.pk])).content.decode()
     assert "sf-request" not in content
@@ -178,3 +180,13 @@ def test_the_orders_entry_page_is_reversed_when_it_exists(db):
         assert order_entry_url("370116001001", "health") == (
             f"{expected}?region=370116001001&category=health"
         )
+
+
+def test_default_service_types_name_existing_order_categories(db):
+    from django.apps import apps as django_apps
+
+    from sixfold.services.models import ServiceType
+
+    category = django_apps.get_model("orders", "Category")
+    codes = {t.order_category for t in ServiceType.objects.all()} - {""}
+    assert codes and codes <= set(category.objects.values_list("slug", flat=True))

@@ -5,10 +5,10 @@ order and each type's work-order category on the service-types page afterwards.
 from django.db import migrations
 
 DEFAULT_TYPES = [
-    # (slug, name, work-order category code)
-    ("party_service", "党群服务", "policy_consult"),
+    # (slug, name, work-order category: a slug of the orders engine's default categories)
+    ("party_service", "党群服务", "policy"),
     ("red_property", "红色物业", "property_repair"),
-    ("home_elderly_care", "居家养老", "elderly_care"),
+    ("home_elderly_care", "居家养老", "elderly_disability"),
     ("early_education", "幼儿教育", "education_care"),
     ("health", "医疗卫生", "health"),
     ("culture", "文化活动", ""),
