@@ -144,6 +144,13 @@ ROLES: dict[str, Role] = {
             frozenset({"party.own", "orders.claim"}),
             home="party:me",
         ),
+        # A volunteer (志愿者) takes orders from the pool of her community, like a party member.
+        Role(
+            "volunteer",
+            _("Volunteer"),
+            (Level.COMMUNITY, Level.VILLAGE),
+            frozenset({"orders.claim"}),
+        ),
         # Sees and acts on nothing but the orders whistled to the department(s) the login is
         # linked to (`orders.DepartmentStaff`), within the scope.
         Role(
