@@ -13,6 +13,7 @@ urlpatterns = [
     path("party/dual-report/", include("sixfold.party.dualreport.urls")),
     path("party/", include("sixfold.party.urls")),
     path("orders/", include("sixfold.orders.urls")),
+    path("open311/v2/", include("sixfold.orders.open311_urls")),
     path("services/", include("sixfold.services.urls")),
     path("", include("sixfold.core.urls")),
 ]
