@@ -314,10 +314,12 @@ def withdraw_registration(registration: MemberRegistration, *, by) -> MemberRegi
         raise _error(None, _("This registration has been withdrawn."), "state")
     before = _snapshot(registration)
     registration.status = Status.WITHDRAWN
-    registration.save(update_fields=["status", "updated_at"])
+    registration.withdrawn_on = timezone.localdate()
+    registration.save(update_fields=["status", "withdrawn_on", "updated_at"])
     for claim in registration.claims.filter(status=Status.ACTIVE):
         claim.status = Status.WITHDRAWN
-        claim.save(update_fields=["status", "updated_at"])
+        claim.released_on = registration.withdrawn_on
+        claim.save(update_fields=["status", "released_on", "updated_at"])
     events.record(
         AuditEvent.Verb.CHANGE,
         by=by,
@@ -612,7 +614,8 @@ def release_claim(claim: PostClaim, *, by) -> PostClaim:
         raise _error(None, _("This claim has already ended."), "state")
     before = _snapshot(claim)
     claim.status = Status.WITHDRAWN
-    claim.save(update_fields=["status", "updated_at"])
+    claim.released_on = timezone.localdate()
+    claim.save(update_fields=["status", "released_on", "updated_at"])
     events.record(AuditEvent.Verb.CHANGE, by=by, obj=claim, before=before, after=_snapshot(claim))
     return claim
 

@@ -305,7 +305,8 @@ class ClaimSerializer(serializers.Serializer):
     registration = serializers.IntegerField(source="registration_id", read_only=True)
     member_name = serializers.CharField(source="registration.member.display_name", read_only=True)
     status = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
+    claimed_on = serializers.DateField(read_only=True)
+    released_on = serializers.DateField(read_only=True)
 
 
 class ClaimRequestSerializer(serializers.Serializer):

@@ -8,4 +8,9 @@ class DualReportConfig(AppConfig):
     verbose_name = _("Dual reporting")
 
     def ready(self) -> None:
-        pass
+        # After the party's own demo part (this app is installed after the party app).
+        from sixfold.core import demo
+
+        from .demo import build_dualreport_demo
+
+        demo.DEMO_EXTENSIONS.append(build_dualreport_demo)

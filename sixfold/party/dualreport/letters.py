@@ -85,8 +85,8 @@ def with_quarter(registrations, year: int, quarter: int):
     )
     # Claims held at some time in the quarter: made before it ended, not ended before it began.
     posts = (
-        PostClaim.objects.filter(registration=OuterRef("pk"), created_at__date__lte=end)
-        .exclude(status=Status.WITHDRAWN, updated_at__date__lt=start)
+        PostClaim.objects.filter(registration=OuterRef("pk"), claimed_on__lte=end)
+        .exclude(released_on__lt=start)
         .order_by()
         .values("registration")
         .annotate(n=Count("pk"))
@@ -109,9 +109,7 @@ def with_quarter(registrations, year: int, quarter: int):
 def reported_by(registrations, year: int, quarter: int):
     """Registrations that were in force during the quarter."""
     start, end = quarter_bounds(year, quarter)
-    return registrations.filter(registered_on__lte=end).exclude(
-        status=Status.WITHDRAWN, updated_at__date__lt=start
-    )
+    return registrations.filter(registered_on__lte=end).exclude(withdrawn_on__lt=start)
 
 
 def idle(registrations, year: int, quarter: int):
@@ -142,10 +140,10 @@ def letter(registration: MemberRegistration, year: int, quarter: int) -> dict:
         .order_by("served_on", "id")
     )
     claims = list(
-        registration.claims.filter(created_at__date__lte=end)
-        .exclude(status=Status.WITHDRAWN, updated_at__date__lt=start)
+        registration.claims.filter(claimed_on__lte=end)
+        .exclude(released_on__lt=start)
         .select_related("post__category")
-        .order_by("created_at")
+        .order_by("claimed_on", "id")
     )
     year_hours = registration.records.filter(
         status=CONFIRMED, served_on__gte=start.replace(month=1, day=1), served_on__lte=end

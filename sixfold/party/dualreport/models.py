@@ -26,6 +26,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -117,6 +118,7 @@ class MemberRegistration(TimeStamped):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     objects = DualReportQuerySet.as_manager()
@@ -247,6 +249,9 @@ class PostClaim(TimeStamped):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
+    # The days that count for quarterly letters (a claim held at any time in a quarter counts).
+    claimed_on = models.DateField(_("claimed on"), default=timezone.localdate)
+    released_on = models.DateField(_("released on"), null=True, blank=True)
 
     objects = DualReportQuerySet.as_manager()
 
