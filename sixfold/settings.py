@@ -263,6 +263,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # Several apps grade things; each grade enum keeps its own name.
+    "ENUM_NAME_OVERRIDES": {"CheckupGradeEnum": "sixfold.party.checkup.models.Grade"},
 }
 
 # Filter drop-downs read 全部 / "All" when nothing is chosen, as the region filter does.

@@ -35,13 +35,13 @@ from .models import (
 )
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class CheckupIndicatorSerializer(serializers.ModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "category", "name", "description", "weight", "max_score", "order"]
 
 
-class CycleSerializer(serializers.Serializer):
+class CheckupCycleSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     region = serializers.SlugRelatedField(
         slug_field="code",
@@ -62,7 +62,7 @@ class CycleSerializer(serializers.Serializer):
         max_digits=5, decimal_places=2, required=False, min_value=0, max_value=100
     )
     min_residents = serializers.IntegerField(required=False, min_value=0, max_value=200)
-    indicators = IndicatorSerializer(many=True, read_only=True)
+    indicators = CheckupIndicatorSerializer(many=True, read_only=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,7 +83,7 @@ class CycleSerializer(serializers.Serializer):
             return actions.change_cycle(instance, validated_data, by=self.context["request"].user)
 
 
-class SheetSerializer(serializers.Serializer):
+class CheckupSheetSerializer(serializers.Serializer):
     member = serializers.IntegerField(source="member.pk")
     name = serializers.CharField(source="member.display_name")
     organization = serializers.CharField(source="member.organization.name")
@@ -138,7 +138,7 @@ class CycleViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = CycleSerializer
+    serializer_class = CheckupCycleSerializer
     filterset_class = CycleFilter
     lookup_value_regex = "[0-9]+"
 
@@ -176,7 +176,9 @@ class CycleViewSet(
     def close(self, request, pk=None):
         return self._transition(request, actions.close_cycle)
 
-    @extend_schema(responses=SheetSerializer(many=True), summary=_("Members' check-up sheets"))
+    @extend_schema(
+        responses=CheckupSheetSerializer(many=True), summary=_("Members' check-up sheets")
+    )
     @action(detail=True, methods=["get"])
     def sheets(self, request, pk=None):
         cycle = self.get_object()
@@ -196,9 +198,9 @@ class CycleViewSet(
             data = [sheet_data(cycle, m, result=results.get(m.pk)) for m in page if m.pk in results]
         else:
             data = [sheet_data(cycle, s.member, sheet=s) for s in grading.sheets_for(cycle, page)]
-        return self.get_paginated_response(SheetSerializer(data, many=True).data)
+        return self.get_paginated_response(CheckupSheetSerializer(data, many=True).data)
 
-    @extend_schema(responses=SheetSerializer, summary=_("One member's check-up sheet"))
+    @extend_schema(responses=CheckupSheetSerializer, summary=_("One member's check-up sheet"))
     @action(detail=True, methods=["get"], url_path=r"sheets/(?P<member_pk>[0-9]+)")
     def sheet(self, request, pk=None, member_pk=None):
         cycle = self.get_object()
@@ -210,12 +212,12 @@ class CycleViewSet(
         )
         result = CheckupResult.objects.filter(cycle=cycle, member=member).first()
         if result is not None:
-            return Response(SheetSerializer(sheet_data(cycle, member, result=result)).data)
+            return Response(CheckupSheetSerializer(sheet_data(cycle, member, result=result)).data)
         sheet = grading.sheets_for(cycle, [member])[0]
-        return Response(SheetSerializer(sheet_data(cycle, member, sheet=sheet)).data)
+        return Response(CheckupSheetSerializer(sheet_data(cycle, member, sheet=sheet)).data)
 
 
-class AssessmentSerializer(serializers.Serializer):
+class CheckupAssessmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     cycle = serializers.IntegerField(source="cycle_id", min_value=1, max_value=2**63 - 1)
     member = serializers.IntegerField(source="member_id", min_value=1, max_value=2**63 - 1)
@@ -234,7 +236,7 @@ class AssessmentSerializer(serializers.Serializer):
     create=extend_schema(summary=_("Submit an assessment (replaces one's own while open)")),
 )
 class AssessmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    serializer_class = AssessmentSerializer
+    serializer_class = CheckupAssessmentSerializer
 
     def get_queryset(self):
         user = self.request.user
@@ -263,10 +265,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets
                 comment=data.get("comment", ""),
                 by=request.user,
             )
-        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            CheckupAssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED
+        )
 
 
-class RectificationSerializer(serializers.Serializer):
+class CheckupRectificationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     result = serializers.IntegerField(source="result_id", min_value=1, max_value=2**63 - 1)
     member = serializers.IntegerField(source="member_id", read_only=True)
@@ -284,12 +288,12 @@ class RectificationSerializer(serializers.Serializer):
     outcome = serializers.CharField(read_only=True)
 
 
-class CompleteSerializer(serializers.Serializer):
+class CheckupCompleteSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=300, required=False, allow_blank=True)
     on = serializers.DateField(required=False, allow_null=True)
 
 
-class RecheckSerializer(serializers.Serializer):
+class CheckupRecheckSerializer(serializers.Serializer):
     grade = serializers.ChoiceField(choices=Grade.choices)
     note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     on = serializers.DateField(required=False, allow_null=True)
@@ -305,7 +309,7 @@ class RectificationViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = RectificationSerializer
+    serializer_class = CheckupRectificationSerializer
     filterset_class = RectificationFilter
     lookup_value_regex = "[0-9]+"
 
@@ -331,19 +335,19 @@ class RectificationViewSet(
         item = self.get_queryset().get(pk=item.pk)
         return Response(self.get_serializer(item).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CompleteSerializer, summary=_("Mark a rectification item done"))
+    @extend_schema(request=CheckupCompleteSerializer, summary=_("Mark a rectification item done"))
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         item = self.get_object()
         require_perm_on(request.user, MANAGE, item.code)
-        given = CompleteSerializer(data=request.data)
+        given = CheckupCompleteSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         with action_errors():
             actions.complete_rectification(item, by=request.user, **given.validated_data)
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
 
 
-class ResultSerializer(serializers.Serializer):
+class CheckupResultSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     cycle = serializers.IntegerField(source="cycle_id")
     year = serializers.IntegerField(source="cycle.year")
@@ -356,7 +360,7 @@ class ResultSerializer(serializers.Serializer):
 
 @extend_schema_view(list=extend_schema(summary=_("Results of closed check-ups (history)")))
 class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ResultSerializer
+    serializer_class = CheckupResultSerializer
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
@@ -371,12 +375,14 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             queryset = queryset.filter(member_id=int(member))
         return queryset
 
-    @extend_schema(request=RecheckSerializer, summary=_("Record a re-check with a new grade"))
+    @extend_schema(
+        request=CheckupRecheckSerializer, summary=_("Record a re-check with a new grade")
+    )
     @action(detail=True, methods=["post"])
     def recheck(self, request, pk=None):
         result = self.get_object()
         require_perm_on(request.user, MANAGE, result.code)
-        given = RecheckSerializer(data=request.data)
+        given = CheckupRecheckSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         with action_errors():
