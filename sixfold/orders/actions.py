@@ -856,18 +856,16 @@ def suggest_duplicates(order: Order, *, days: int = 3, limit: int = 5) -> list[O
 
 
 @transaction.atomic
-def add_note(order: Order, *, by, text: str, level: int = 0, automatic: bool = False):
-    """督办: a supervisor's note on an open order."""
+def add_note(order: Order, *, by, text: str) -> SupervisorNote:
+    """督办: a supervisor's note on an open order (the timers write their own, `automatic`)."""
     order = _locked(order)
-    if not automatic:
-        _check("note", order, by)
+    _check("note", order, by)
     text = _reason(text, field="text")
     note = SupervisorNote.objects.create(
-        order=order, code=order.code, text=text, by=by if by else None, level=level,
-        automatic=automatic, at=timezone.now(),
+        order=order, code=order.code, text=text, by=by, level=order.escalation_level,
+        at=timezone.now(),
     )  # fmt: skip
-    _step(order, "escalate" if automatic else "note", by=by, before=order.state, note=text,
-          data={"level": level})  # fmt: skip
+    _step(order, "note", by=by, before=order.state, note=text)
     return note
 
 
