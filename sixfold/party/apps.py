@@ -13,8 +13,10 @@ class PartyConfig(AppConfig):
 
         from . import coverage, ratings
         from .demo import build_party_demo
+        from .demo_points import build_points_demo
 
         counts.register_node_counter("party_members", coverage.members_living_under)
         context_processors.PILLAR_HOMES["party"] = "party:home"
         demo.DEMO_EXTENSIONS.append(build_party_demo)
+        demo.DEMO_EXTENSIONS.append(build_points_demo)  # after the members it credits
         ratings.register()

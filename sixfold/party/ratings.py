@@ -33,12 +33,12 @@ def prepare_users(users: list) -> None:
 def population(period):
     rows = (
         PartyMember.objects.active()
-        .select_related("resident")
-        .only("id", "code", "name", "resident__name")
         .order_by("id")
+        .values_list("id", "code", "name", "resident__name")
     )
-    for member in rows:
-        yield stars.Member(member.pk, member.display_name, member.code)
+    for pk, code, name, resident_name in rows:
+        # the register's name for a resident member (as `display_name`), else her own
+        yield stars.Member(pk, resident_name if resident_name is not None else name, code)
 
 
 def airing_thresholds() -> tuple[int, int]:

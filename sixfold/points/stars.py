@@ -111,8 +111,10 @@ class Outcome:
         return sum(1 for item in self.items.values() if item["earned"])
 
 
-def _money(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01")))
+def _money(value) -> str:
+    # Ledger amounts have two decimal places; formatting is much cheaper than quantize() over
+    # the tens of thousands of entries a street's period holds.
+    return format(value, ".2f")
 
 
 def compute(period: RatingPeriod) -> tuple[list[Outcome], str, int]:
@@ -148,6 +150,7 @@ def compute(period: RatingPeriod) -> tuple[list[Outcome], str, int]:
             outcomes[member.subject_id] = Outcome(member.subject_id, member.name, member.code)
     item_points: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     item_entries: dict[tuple[int, str], list[int]] = defaultdict(list)
+    matching: dict[tuple[str, str], list[str]] = {}  # few distinct kinds: match each once
     for entry_id, subject_id, name, code, source, kind, points in entries:
         outcome = outcomes.get(subject_id)
         if outcome is None:
@@ -155,10 +158,12 @@ def compute(period: RatingPeriod) -> tuple[list[Outcome], str, int]:
                 continue  # no longer rated here (moved away, deceased): entries stay in the ledger
             outcome = outcomes[subject_id] = Outcome(subject_id, name, code)
         outcome.points += points
-        for item in items:
-            if item.matches(source, kind):
-                item_points[subject_id, item.code] += points
-                item_entries[subject_id, item.code].append(entry_id)
+        codes = matching.get((source, kind))
+        if codes is None:
+            codes = matching[source, kind] = [i.code for i in items if i.matches(source, kind)]
+        for item_code in codes:
+            item_points[subject_id, item_code] += points
+            item_entries[subject_id, item_code].append(entry_id)
     score_of = {(subject_id, item_code): score for subject_id, item_code, score in scores}
 
     for subject_id, outcome in outcomes.items():
