@@ -245,10 +245,15 @@ class OrderQuerySet(ScopedQuerySet):
         return self.filter(state__in=OPEN_STATES)
 
     def overdue(self):
-        return self.filter(state__in=OPEN_STATES).filter(
-            models.Q(accept_overdue=True)
-            | models.Q(claim_overdue=True)
-            | models.Q(resolve_overdue=True)
+        """Orders past the limit of the stage they are still in (a late order that has since
+        been resolved waits for verification, not for its claimant, and is not listed)."""
+        return self.filter(
+            models.Q(accept_overdue=True, state=State.SUBMITTED)
+            | models.Q(claim_overdue=True, state=State.ACCEPTED, claimant__isnull=True)
+            | models.Q(
+                resolve_overdue=True,
+                state__in=(State.ACCEPTED, State.CLAIMED, State.IN_PROGRESS),
+            )
         )
 
     def on_board(self):

@@ -112,13 +112,22 @@ def escalate_again(now: dt.datetime, hours: int, top: int) -> int:
         .exclude(Exists(recent))
     )
     count = 0
-    for order in stale.only("pk", "code", "state", "escalation_level", "resolve_overdue"):
+    fields = ("pk", "code", "state", "escalation_level", "resolve_overdue", "claim_overdue")
+    for order in stale.only(*fields, "accept_overdue"):
         with transaction.atomic():
             if not Order.objects.filter(
                 pk=order.pk, escalation_level=order.escalation_level
             ).update(updated_at=now):
                 continue
-            limit = "resolve" if order.resolve_overdue else "accept"
+            limit = next(
+                name
+                for name, flag in (
+                    ("resolve", order.resolve_overdue),
+                    ("claim", order.claim_overdue),
+                    ("accept", order.accept_overdue),
+                )
+                if flag
+            )
             _escalate(order, now, limit)
             count += 1
     return count

@@ -83,3 +83,25 @@ def test_the_command_runs_the_same_pass(ow, capsys):
     Order.objects.filter(pk=order.pk).update(accept_due=timezone.now() - H)
     call_command("run_timers")
     assert "超时 1" in capsys.readouterr().out
+
+
+def test_a_late_order_stops_climbing_once_resolved(ow):
+    order = ow.claimed()
+    now = order.resolve_due + H
+    run_timers(now=now)
+    assert Order.objects.overdue().filter(pk=order.pk).exists()
+    actions.resolve(order, by=ow.users["party_member"], resolution="终于修好")
+    assert not Order.objects.overdue().filter(pk=order.pk).exists()
+    run_timers(now=now + dt.timedelta(days=3))
+    order.refresh_from_db()
+    assert order.escalation_level == 1 and order.resolve_overdue
+
+
+def test_an_unclaimed_order_climbs_on_its_claim_limit(ow):
+    order = ow.accepted()
+    now = order.claim_due + H
+    run_timers(now=now)
+    run_timers(now=now + dt.timedelta(days=1, minutes=1))
+    notes = SupervisorNote.objects.filter(order=order).order_by("level")
+    assert [n.level for n in notes] == [1, 2]
+    assert "claim" in notes[1].text
