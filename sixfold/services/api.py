@@ -456,6 +456,7 @@ class EPageView(APIView):
                 "region": region.code,
                 "name": region.name,
                 "title": str(context["title"]),
+                "compounds": context["compounds"],
                 "order_url": context["order_url"],
                 "notices": [
                     {

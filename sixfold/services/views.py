@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sixfold.core import events, pii
 from sixfold.core.forms import apply_errors
-from sixfold.core.models import AuditEvent, Level, Region
+from sixfold.core.models import AuditEvent, Building, Level, Region
 from sixfold.core.models.region import CODE_LENGTH
 from sixfold.core.views import list_context, styled_filterset
 from sixfold.party.models import CHAIN_ROLES, ResponsibilityLink, chain_level_of
@@ -844,7 +844,18 @@ def epage_data(user, region: Region) -> dict:
             :CHILDREN_ON_EPAGE
         ]
     )
+    compounds = []
+    if region.level in (Level.GRID, Level.BUILDING):
+        # A grid's page is its compounds' e-station: name them, as residents know them.
+        compounds = list(
+            Building.objects.within(region.code)
+            .exclude(compound="")
+            .order_by("compound")
+            .values_list("compound", flat=True)
+            .distinct()[:5]
+        )
     return {
+        "compounds": compounds,
         "points": points,
         "venues": venues,
         "notices": notices,
@@ -903,6 +914,7 @@ def epage_context(user, region: Region) -> dict:
         "notices": data["notices"],
         "contacts": contacts,
         "children": data["children"],
+        "compounds": data["compounds"],
         "order_url": order_entry_url(place),
         "seen": seen,
         "revealed": revealed,

@@ -87,6 +87,7 @@ def test_points_and_venues_near_the_node(client, services):
     assert services.grid_point.name in content and services.station.name in content
     assert services.liaison.name in content  # the building below
     assert "第1社区红立方" in content and "第2社区红工坊" not in content
+    assert 'id="compounds"' in content and "幸福小区" in content
 
 
 def test_request_buttons_without_the_orders_page(client, services, monkeypatch):
