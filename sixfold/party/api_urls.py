@@ -1,9 +1,9 @@
 """Routes of the party API under /api/v1/party/."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, views_stars
 
 router = SimpleRouter()
 router.register("organizations", api.OrganizationViewSet, basename="party-organization")
@@ -17,5 +17,7 @@ router.register("grid-posts", api.GridPostViewSet, basename="party-grid-post")
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="party-coverage"),
     path("me/", api.OwnRecordView.as_view(), name="party-me"),
+    path("points/", include("sixfold.points.api_urls")),
+    path("airing/<str:code>/", views_stars.AiringBoardAPI.as_view(), name="party-airing"),
     *router.urls,
 ]

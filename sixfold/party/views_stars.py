@@ -28,6 +28,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from sixfold.accounts.models import RoleAssignment
 from sixfold.accounts.roles import ROLES
@@ -785,3 +791,42 @@ def airing_board(request, code):
     if period is not None:
         context.update(board(period, community, full_names=full_names))
     return render(request, "party/airing/board.html", context)
+
+
+class AiringBoardAPI(APIView):
+    """The airing board as JSON, masked exactly like the page (public)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("period", str, description="2026Q3; default the latest")],
+        responses={200: OpenApiTypes.OBJECT},
+        summary=gettext_lazy("A community's airing board"),
+    )
+    def get(self, request, code):
+        community = communities().filter(code=code).first()
+        if community is None:
+            raise NotFound()
+        published = list(periods().filter(status=RatingPeriod.Status.PUBLISHED))
+        wanted = (request.query_params.get("period") or "").strip().upper()
+        period = next((p for p in published if p.code == wanted), None)
+        if wanted and period is None:
+            raise NotFound()
+        if period is None and published:
+            period = published[0]
+        body = {
+            "community": {"code": community.code, "name": community.name},
+            "periods": [p.code for p in published],
+            "period": None,
+            "rows": [],
+        }
+        if period is not None:
+            data = board(period, community, full_names=sees_full_names(request.user, code))
+            body.update(
+                period={"code": period.code, "start": period.start, "end": period.end},
+                full_names=data["full_names"],
+                red_min=data["red_min"],
+                yellow_max=data["yellow_max"],
+                rows=[{**row, "points": str(row["points"])} for row in data["rows"]],
+            )
+        return Response(body)
