@@ -449,6 +449,15 @@ def sheet(request, pk, member_pk):
         .order_by("-cycle__year")
     )
     can_manage = user.has_scoped_perm(MANAGE, member.code)
+    rows = current.rows()
+    if result is not None:  # the frozen scores, whatever happened to the rows since
+        frozen = {
+            Party.SELF: result.self_score,
+            Party.PEER: result.peer_score,
+            Party.RESIDENT: result.resident_score,
+            Party.ORGANIZATION: result.organization_score,
+        }
+        rows = [(p, label, frozen[p], count, weight) for p, label, _live, count, weight in rows]
     return render(
         request,
         "checkup/sheet.html",
@@ -456,6 +465,7 @@ def sheet(request, pk, member_pk):
             "cycle": cycle,
             "member": member,
             "sheet": current,
+            "rows": rows,
             "result": result,
             "assessments": assessments,
             "history": history,
@@ -590,6 +600,8 @@ def me(request):
         .select_related("resident")
         .order_by("resident__name", "name", "id")[:200]
     )
+    # The members of her own party group first: those she knows best.
+    peers.sort(key=lambda peer: not (member.group_id and peer.group_id == member.group_id))
     blocks = [
         {
             "cycle": cycle,
