@@ -7,6 +7,7 @@ requires every secret from the environment and turns on secure cookies and HSTS.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sixfold.orders.tasks.InProcessTimers",
 ]
 
 ROOT_URLCONF = "sixfold.urls"
@@ -321,7 +323,11 @@ SIXFOLD_ORDER_POINTS = {
     "rework": -2,
 }
 # The timers run every five minutes under Celery beat; without a broker, `sixfold run_timers`
-# from cron (or the embedded server's loop) does the same.
+# from cron, or the web processes of the embedded default (see below), does the same.
+# Without a broker there is no beat: the web processes run the timers themselves (not in tests).
+SIXFOLD_ORDER_TIMERS_IN_PROCESS = env_bool(
+    "SIXFOLD_ORDER_TIMERS_IN_PROCESS", not CELERY_BROKER_URL and "pytest" not in sys.modules
+)
 CELERY_BEAT_SCHEDULE = {
     "orders-run-timers": {"task": "sixfold.orders.run_timers", "schedule": 300.0},
 }

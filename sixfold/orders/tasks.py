@@ -13,15 +13,21 @@ workers) never record the same overdue, reminder or escalation twice.
 * Reminders: an order whose current limit ends within `SIXFOLD_ORDER_REMIND_HOURS` (2) gets one
   "remind" step per stage (the claimant or the community sees it in the history and lists).
 * Department reports: a whistle not acknowledged by its `ack_due` is flagged `ack_overdue`.
+* Embedded default (no broker, so no beat): `InProcessTimers`, a middleware, starts a pass in a
+  background thread of the web process after a response, at most every five minutes.
 * Auto-close: a verified order the requester has not rated for `SIXFOLD_ORDER_AUTO_CLOSE_DAYS`
   (7) is closed without a rating (and published when public). A resolved order is never closed
   before the community has verified it.
 """
 
 import datetime as dt
+import logging
+import threading
+import time
 
 from celery import shared_task
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,8 +206,6 @@ def close_silent(now: dt.datetime, days: int) -> int:
 @shared_task(name="sixfold.orders.run_timers", ignore_result=True)
 def run_timers(now: dt.datetime | None = None) -> dict[str, int]:
     """One pass of every timer; returns how many orders each step touched."""
-    from django.conf import settings
-
     now = now or timezone.now()
     return {
         "overdue": flag_overdue(now),
@@ -214,3 +218,46 @@ def run_timers(now: dt.datetime | None = None) -> dict[str, int]:
         "department_late": flag_department_reports(now),
         "auto_closed": close_silent(now, getattr(settings, "SIXFOLD_ORDER_AUTO_CLOSE_DAYS", 7)),
     }
+
+
+logger = logging.getLogger(__name__)
+
+
+class InProcessTimers:
+    """Middleware of the embedded default: the timers without Celery beat or cron.
+
+    After a response, at most every `SIXFOLD_ORDER_TIMER_SECONDS` (300) per process, one pass
+    runs in a daemon thread with its own database connection (never inside the request). Two web
+    processes may both run a pass; passes are idempotent. Off when a broker is configured (beat
+    runs the task) and under the test runner (`SIXFOLD_ORDER_TIMERS_IN_PROCESS`)."""
+
+    _lock = threading.Lock()
+    _next_run = 0.0
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(settings, "SIXFOLD_ORDER_TIMERS_IN_PROCESS", False):
+            self.start_if_due()
+        return response
+
+    @classmethod
+    def start_if_due(cls) -> bool:
+        moment = time.monotonic()
+        if moment < cls._next_run or not cls._lock.acquire(blocking=False):
+            return False
+        cls._next_run = moment + getattr(settings, "SIXFOLD_ORDER_TIMER_SECONDS", 300)
+
+        def main():
+            try:
+                run_timers()
+            except Exception:
+                logger.exception("order timers failed")
+            finally:
+                connection.close()
+                cls._lock.release()
+
+        threading.Thread(target=main, name="order-timers", daemon=True).start()
+        return True

@@ -105,3 +105,20 @@ def test_an_unclaimed_order_climbs_on_its_claim_limit(ow):
     notes = SupervisorNote.objects.filter(order=order).order_by("level")
     assert [n.level for n in notes] == [1, 2]
     assert "claim" in notes[1].text
+
+
+def test_the_embedded_default_runs_the_timers_after_a_response(settings, monkeypatch):
+    import threading
+
+    from sixfold.orders import tasks
+
+    ran = threading.Event()
+    monkeypatch.setattr(tasks, "run_timers", lambda: ran.set())
+    monkeypatch.setattr(tasks.InProcessTimers, "_next_run", 0.0)
+    middleware = tasks.InProcessTimers(lambda request: "response")
+    settings.SIXFOLD_ORDER_TIMERS_IN_PROCESS = False
+    assert middleware(None) == "response" and not ran.is_set()
+    settings.SIXFOLD_ORDER_TIMERS_IN_PROCESS = True
+    assert middleware(None) == "response"
+    assert ran.wait(5)
+    assert not tasks.InProcessTimers.start_if_due()  # not again within five minutes
