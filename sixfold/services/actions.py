@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sixfold.core import events
 from sixfold.core.actions import PHONE_PATTERN, ensure_perm, normalize_phone
 from sixfold.core.models import AuditEvent, Level, Region
+from sixfold.core.models.region import CODE_LENGTH
 
 from .models import (
     KIND_BY_LEVEL,
@@ -172,6 +173,49 @@ def delete_point(point: ServicePoint, *, by) -> None:
     for member in point.staff.all():
         _delete(member, by=by)
     _delete(point, by=by)
+
+
+BULK_LIMIT = 5000
+
+
+@transaction.atomic
+def create_points_in_bulk(scope: Region, level: str, *, by) -> int:
+    """A point with the usual name for every node of `level` under `scope` that has none (at
+    most `BULK_LIMIT` at a time); one `import` event on `scope` lists what was set up. Returns
+    how many points were created."""
+    from .coverage import uncovered_nodes
+
+    ensure_perm(by, MANAGE, scope.code)
+    kind = KIND_BY_LEVEL.get(level)
+    if kind is None:
+        raise _error("level", _("Please choose a valid option."), "invalid_choice")
+    if CODE_LENGTH[Level(level)] < len(scope.code):
+        raise _error("level", _("Choose a level at or below this node."), "bad_level")
+    levels = (
+        (Level.COMMUNITY, Level.VILLAGE) if level in (Level.COMMUNITY, Level.VILLAGE) else (level,)
+    )
+    nodes = list(uncovered_nodes(scope.code, levels)[:BULK_LIMIT])
+    points = []
+    for node in nodes:
+        points.append(
+            ServicePoint(
+                region=node,
+                code=node.code,
+                level=node.level,
+                kind=KIND_BY_LEVEL[node.level],
+                name=default_point_name(node)[:100],
+            )
+        )
+    ServicePoint.objects.bulk_create(points, batch_size=1000)
+    if points:
+        events.record(
+            AuditEvent.Verb.IMPORT,
+            by=by,
+            obj=scope,
+            object_repr=_("Service points set up for every gap"),
+            after={"kind": kind.value, "count": len(points), "codes": [p.code for p in points]},
+        )
+    return len(points)
 
 
 STAFF_FIELDS = {

@@ -13,6 +13,7 @@ urlpatterns = [
     # the service network and its coverage audit (S12)
     path("coverage/", views.coverage, name="coverage"),
     path("coverage/export/", views.coverage_export, name="coverage_export"),
+    path("coverage/bulk/", views.coverage_bulk, name="coverage_bulk"),
     path("points/", views.point_list, name="point_list"),
     path("points/export/", views.point_export, name="point_export"),
     path("points/new/", views.point_create, name="point_create"),

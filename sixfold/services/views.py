@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
@@ -34,7 +35,7 @@ from sixfold.party.models import CHAIN_ROLES, ResponsibilityLink, chain_level_of
 
 from . import actions, exports
 from .actions import CONFIGURE, MANAGE, VIEW
-from .coverage import MAX_LIMIT, coverage_report, node_label
+from .coverage import MAX_LIMIT, coverage_report, node_label, uncovered_nodes
 from .filters import NoticeFilter, PointFilter, VenueFilter
 from .forms import (
     NoticeCreateForm,
@@ -247,6 +248,44 @@ def coverage_export(request):
         AuditEvent.Verb.EXPORT, by=user, obj=region, purpose=_("Service network coverage gaps")
     )
     return exports.gaps_workbook(region)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def coverage_bulk(request):
+    """Set up a point with the usual name at every gap of one level under a node (confirmed)."""
+    user = request.user
+    require_view(user)
+    region = chosen_region(request)
+    if region is None:
+        return redirect("services:coverage")
+    require(user, MANAGE, region.code)
+    level = request.GET.get("level") or ""
+    if level not in KIND_BY_LEVEL or CODE_LENGTH[Level(level)] < len(region.code):
+        raise Http404
+    levels = (Level.COMMUNITY, Level.VILLAGE) if level == Level.COMMUNITY else (level,)
+    gaps = uncovered_nodes(region.code, levels).count()
+    done = f"{reverse('services:coverage')}?{urlencode({'region': region.code})}"
+    if request.method == "POST":
+        count = actions.create_points_in_bulk(region, level, by=user)
+        messages.success(request, _("%(count)s service points set up.") % {"count": count})
+        return redirect(done)
+    kind = KIND_BY_LEVEL[level]
+    return render(
+        request,
+        "services/confirm.html",
+        {
+            "title": _("Set up every missing %(kind)s") % {"kind": kind.label},
+            "text": _(
+                "%(count)s nodes under %(name)s get a %(kind)s with the usual name (at most "
+                "%(limit)s at a time). Opening hours, phones and staff are added afterwards."
+            )
+            % {"count": gaps, "name": region.name, "kind": kind.label, "limit": actions.BULK_LIMIT},
+            "button": _("Set up"),
+            "errors": [],
+            "cancel_url": done,
+        },
+    )
 
 
 # --- service points ----------------------------------------------------------------------------

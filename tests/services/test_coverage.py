@@ -167,3 +167,37 @@ def test_page_without_region_for_one_root_and_bad_codes(client, tree):
         client.get(reverse("services:coverage"), {"region": tree.c1.code, "limit": "x"}).status_code
         == 200
     )
+
+
+def test_setting_up_every_gap_of_a_level(client, tree):
+    from sixfold.core.models import AuditEvent
+    from sixfold.services.models import ServicePoint
+
+    worker = factories.user_with_role("community_worker", tree.c1)
+    client.force_login(worker, backend=BACKEND)
+    url = reverse("services:coverage_bulk")
+    query = {"region": tree.c1.code, "level": "unit"}
+    page = client.get(url, query)
+    assert page.status_code == 200 and "2" in page.content.decode()
+    assert ServicePoint.objects.filter(level="unit").count() == 1
+    response = client.post(f"{url}?region={tree.c1.code}&level=unit")
+    assert response.status_code == 302
+    units = ServicePoint.objects.filter(level="unit")
+    assert set(units.values_list("code", flat=True)) == {tree.u1.code, tree.u2.code, tree.b2u1.code}
+    assert units.get(code=tree.u2.code).name == "1号楼2单元联络员"
+    assert tree.other_u.code not in set(units.values_list("code", flat=True))
+    event = AuditEvent.objects.get(verb=AuditEvent.Verb.IMPORT)
+    assert event.after["count"] == 2 and event.scope_code == tree.c1.code
+    client.post(f"{url}?region={tree.c1.code}&level=unit")
+    assert AuditEvent.objects.filter(verb=AuditEvent.Verb.IMPORT).count() == 1  # nothing new
+
+    for bad in (
+        {"region": tree.c1.code, "level": "street"},
+        {"region": tree.c1.code, "level": "x"},
+        {"region": tree.c2.code, "level": "unit"},
+    ):
+        assert client.post(f"{url}?region={bad['region']}&level={bad['level']}").status_code == 404
+    grid_worker = factories.user_with_role("grid_worker", tree.c1g1)
+    client.force_login(grid_worker, backend=BACKEND)
+    assert client.post(f"{url}?region={tree.c1g1.code}&level=building").status_code == 403
+    assert not ServicePoint.objects.filter(code=tree.b2.code).exists()
