@@ -716,6 +716,11 @@ def log_service(registration: MemberRegistration, data: dict, *, by) -> ServiceR
         entered_by=by if getattr(by, "is_authenticated", False) else None,
         **cleaned,
     )
+    if post is not None:
+        # Hours entered late prove she held the post on the day served: the letters count it.
+        PostClaim.objects.filter(
+            post=post, registration=registration, claimed_on__gt=record.served_on
+        ).update(claimed_on=record.served_on)
     if not own:
         record.status = ServiceRecord.RecordStatus.CONFIRMED
         record.decided_by = record.entered_by

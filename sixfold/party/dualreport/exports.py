@@ -4,6 +4,7 @@ write-only mode with the party registers' sheet helpers; personal data leaves on
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from sixfold.party.exports import _response, _sheet
@@ -21,7 +22,7 @@ def registrations_workbook(queryset) -> HttpResponse:
         workbook,
         _("Member registrations"),
         [
-            _("Name"),
+            pgettext("person", "Name"),
             _("Party organisation"),
             _("Community"),
             _("Employer"),
@@ -59,7 +60,7 @@ def quarter_workbook(queryset, label: str) -> HttpResponse:
         workbook,
         _("Quarter %(quarter)s") % {"quarter": label},
         [
-            _("Name"),
+            pgettext("person", "Name"),
             _("Community"),
             _("Employer"),
             _("Employer's party organisation"),
@@ -95,7 +96,13 @@ def idle_workbook(queryset, label: str) -> HttpResponse:
     sheet = _sheet(
         workbook,
         _("No service in %(quarter)s") % {"quarter": label},
-        [_("Name"), _("Party organisation"), _("Community"), _("Employer"), _("Registered on")],
+        [
+            pgettext("person", "Name"),
+            _("Party organisation"),
+            _("Community"),
+            _("Employer"),
+            _("Registered on"),
+        ],
         [10, 28, 14, 18, 12],
     )
     for reg in queryset:
@@ -116,7 +123,7 @@ def unregistered_workbook(queryset) -> HttpResponse:
     sheet = _sheet(
         workbook,
         _("Not reported"),
-        [_("Name"), _("Party organisation"), _("Employer"), _("Phone")],
+        [pgettext("person", "Name"), _("Party organisation"), _("Employer"), _("Phone")],
         [10, 28, 18, 14],
     )
     for member in queryset:
