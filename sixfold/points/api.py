@@ -58,11 +58,11 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReversalSerializer(serializers.Serializer):
+class LedgerReversalSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
 
 
-class AdjustmentSerializer(serializers.Serializer):
+class PointsAdjustmentSerializer(serializers.Serializer):
     subject_type = serializers.CharField(max_length=64)
     subject_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     points = serializers.DecimalField(max_digits=9, decimal_places=2)
@@ -113,7 +113,7 @@ class RatingPeriodSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComputeSerializer(serializers.Serializer):
+class RatingComputeSerializer(serializers.Serializer):
     period = serializers.CharField(max_length=8)
     subject_type = serializers.CharField(max_length=64)
 
@@ -175,13 +175,13 @@ class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
             )
         return queryset.order_by("-occurred_on", "-id")
 
-    @extend_schema(request=ReversalSerializer, responses={201: LedgerEntrySerializer})
+    @extend_schema(request=LedgerReversalSerializer, responses={201: LedgerEntrySerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
         """Cancel an entry with a reversal (reason required)."""
         entry = self.get_object()
         require_perm_on(request.user, ADJUST, entry.code)
-        given = ReversalSerializer(data=request.data)
+        given = LedgerReversalSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         with action_errors():
             reversal = ledger.reverse(entry, by=request.user, reason=given.validated_data["reason"])
@@ -191,15 +191,15 @@ class LedgerEntryViewSet(viewsets.ReadOnlyModelViewSet):
 class AdjustmentViewSet(viewsets.GenericViewSet):
     """Manual adjustments: entered by the caller, approved by another person (`approved_by`)."""
 
-    serializer_class = AdjustmentSerializer
+    serializer_class = PointsAdjustmentSerializer
 
     def get_queryset(self):
         return LedgerEntry.objects.visible_to(self.request.user).filter(source=ledger.Source.MANUAL)
 
-    @extend_schema(request=AdjustmentSerializer, responses={201: LedgerEntrySerializer})
+    @extend_schema(request=PointsAdjustmentSerializer, responses={201: LedgerEntrySerializer})
     def create(self, request):
         require_perm_somewhere(request.user, ADJUST)
-        given = AdjustmentSerializer(data=request.data)
+        given = PointsAdjustmentSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         subject = visible_subject(request.user, data["subject_type"], data["subject_id"])
@@ -221,10 +221,13 @@ class AdjustmentViewSet(viewsets.GenericViewSet):
 
 
 class StarItemViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = StarItem.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = StarItemSerializer
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         require_perm_somewhere(self.request.user, VIEW)
         queryset = StarItem.objects.all()
         if self.request.query_params.get("subject_type"):
@@ -235,11 +238,14 @@ class StarItemViewSet(viewsets.ReadOnlyModelViewSet):
 class RatingPeriodViewSet(viewsets.ReadOnlyModelViewSet):
     """Rating periods by code (`2026Q3`); `compute` and `publish` need `points.configure`."""
 
+    queryset = RatingPeriod.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = RatingPeriodSerializer
     lookup_field = "code"
     lookup_value_regex = "[0-9A-Za-z]{4,6}"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         require_perm_somewhere(self.request.user, VIEW)
         queryset = RatingPeriod.objects.select_related("computed_by", "published_by")
         if self.request.query_params.get("subject_type"):
@@ -255,12 +261,12 @@ class RatingPeriodViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound()
         return matches[0]
 
-    @extend_schema(request=ComputeSerializer, responses={200: RatingPeriodSerializer})
+    @extend_schema(request=RatingComputeSerializer, responses={200: RatingPeriodSerializer})
     @action(detail=False, methods=["post"])
     def compute(self, request):
         """Compute (or recompute) a period from the ledger."""
         require_perm_somewhere(request.user, actions.CONFIGURE)
-        given = ComputeSerializer(data=request.data)
+        given = RatingComputeSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         with action_errors({"code": "period"}):
             period = actions.compute_period(
@@ -284,10 +290,13 @@ class RatingPeriodViewSet(viewsets.ReadOnlyModelViewSet):
 class RatingResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Results in the user's scope; `?period=2026Q3` (default: the latest computed)."""
 
+    queryset = RatingResult.objects.none()  # for the schema; requests use get_queryset()
     serializer_class = RatingResultSerializer
     filterset_class = RatingResultFilter
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         user = self.request.user
         require_perm_somewhere(user, VIEW)
         queryset = RatingResult.objects.visible_to(user).select_related("period")
