@@ -225,7 +225,7 @@ def closed_with_items(cw):
 def test_rectification_list_filters_and_exports(client, cw):
     result = closed_with_items(cw)
     login(client, cw, "community_secretary")
-    page = client.get(reverse("checkup:rectification_list"), {"overdue": "true"})
+    page = client.get(reverse("checkup:rectification_list"), {"overdue": "yes"})
     assert page.status_code == 200 and page.context["page"].paginator.count == 3
     page = client.get(reverse("checkup:rectification_list"), {"search": "问题1"})
     assert page.context["page"].paginator.count == 1

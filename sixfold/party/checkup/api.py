@@ -317,7 +317,7 @@ class RectificationViewSet(
         return (
             RectificationItem.objects.visible_to(self.request.user, VIEW)
             .select_related("member__resident", "result__cycle")
-            .order_by("status", "due_on", "id")
+            .order_by("-status", "due_on", "id")
         )
 
     def create(self, request, *args, **kwargs):

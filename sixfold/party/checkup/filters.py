@@ -58,7 +58,11 @@ class RectificationFilter(django_filters.FilterSet):
         choices=[(g, label) for g, label in Grade.choices if g != Grade.HEALTHY],
         label=_("check-up grade"),
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    overdue = django_filters.ChoiceFilter(
+        method="filter_overdue",
+        label=_("overdue"),
+        choices=[("yes", _("Overdue")), ("no", _("Not overdue"))],
+    )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
 
     class Meta:
@@ -76,7 +80,7 @@ class RectificationFilter(django_filters.FilterSet):
         )
 
     def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
         late = Q(status=RectificationItem.Status.OPEN, due_on__lt=timezone.localdate())
-        return queryset.filter(late) if value else queryset.exclude(late)
+        if value == "yes":
+            return queryset.filter(late)
+        return queryset.exclude(late) if value == "no" else queryset

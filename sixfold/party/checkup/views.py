@@ -7,6 +7,7 @@ resident's rating page are reached through the login: the member's record, the r
 household. Every change is a call to an action in `checkup.actions`.
 """
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -672,7 +673,8 @@ def rectification_queryset(user):
     return (
         RectificationItem.objects.visible_to(user, VIEW)
         .select_related("member__resident", "result__cycle")
-        .order_by("status", "due_on", "id")
+        # Open items first ("open" sorts after "done"), the most urgent on top.
+        .order_by("-status", "due_on", "id")
     )
 
 
@@ -684,6 +686,8 @@ def rectification_list(request):
     filterset = styled_filterset(
         RectificationFilter(request.GET or None, queryset=rectification_queryset(user)), user
     )
+    # Reached from a cycle's page; a row id is nothing to type in.
+    filterset.form.fields["cycle"].widget = forms.HiddenInput()
     page = paginate(request, filterset.qs)
     return render(
         request,
