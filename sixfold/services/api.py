@@ -27,7 +27,7 @@ from . import actions, views
 from .actions import CONFIGURE, MANAGE, VIEW
 from .coverage import DEFAULT_LIMIT, MAX_LIMIT, coverage_report, node_label
 from .filters import NoticeFilter, PointFilter, VenueFilter
-from .models import Notice, ServicePoint, ServiceStaff, ServiceType, Venue
+from .models import KIND_BY_LEVEL, Notice, ServicePoint, ServiceStaff, ServiceType, Venue
 
 NOT_FOUND = _("Not found.")
 
@@ -434,6 +434,28 @@ class CoverageView(APIView):
         region = get_object_or_404(Region.objects.visible_to(request.user, VIEW), code=code)
         limit = _whole_number(request, "limit", DEFAULT_LIMIT, 0, MAX_LIMIT)
         return Response(coverage_data(coverage_report(region, limit=limit, children=False)))
+
+
+class BulkSerializer(serializers.Serializer):
+    region = ManagedRegionField(help_text=_("Code of the node under which gaps are closed."))
+    level = serializers.ChoiceField(
+        choices=[(level.value, level.label) for level in KIND_BY_LEVEL],
+        help_text=_("The level whose gaps get a point."),
+    )
+
+
+class CoverageBulkView(APIView):
+    """Set up a point with the usual name at every gap of one level under a node."""
+
+    @extend_schema(request=BulkSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request):
+        require_perm_somewhere(request.user, MANAGE)
+        serializer = BulkSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        with action_errors():
+            count = actions.create_points_in_bulk(data["region"], data["level"], by=request.user)
+        return Response({"created": count})
 
 
 # --- e-pages ---------------------------------------------------------------------------------------

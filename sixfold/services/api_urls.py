@@ -14,6 +14,7 @@ router.register("notices", api.NoticeViewSet, basename="services-notice")
 
 urlpatterns = [
     path("coverage/", api.CoverageView.as_view(), name="services-coverage"),
+    path("coverage/bulk/", api.CoverageBulkView.as_view(), name="services-coverage-bulk"),
     path("e/<str:code>/", api.EPageView.as_view(), name="services-epage"),
     *router.urls,
 ]

@@ -168,3 +168,32 @@ def test_list_query_budgets(api, services, django_assert_max_num_queries):  # no
         with django_assert_max_num_queries(8):
             response = admin.get(f"/api/v1/services/{url}/")
         assert response.status_code == 200
+
+
+def test_bulk_set_up_through_the_api(api, services, worker):  # noqa: F811
+    response = worker.post(
+        "/api/v1/services/coverage/bulk/",
+        {"region": services.community.code, "level": "grid"},
+        format="json",
+    )
+    assert response.status_code == 200 and response.json() == {"created": 1}
+    assert ServicePoint.objects.filter(region=services.second_grid).exists()
+    bad = worker.post(
+        "/api/v1/services/coverage/bulk/",
+        {"region": services.grid.code, "level": "street"},
+        format="json",
+    )
+    assert bad.status_code == 400 and bad.json()["field_codes"]["level"] == ["bad_level"]
+    outside = worker.post(
+        "/api/v1/services/coverage/bulk/",
+        {"region": services.other_community.code, "level": "unit"},
+        format="json",
+    )
+    assert outside.status_code == 400 and outside.json()["field_codes"]["region"] == [
+        "does_not_exist"
+    ]
+    grid_worker = api(services.users["grid_worker"])
+    refused = grid_worker.post(
+        "/api/v1/services/coverage/bulk/", {"region": services.grid.code, "level": "unit"}
+    )
+    assert refused.status_code == 403
