@@ -379,7 +379,7 @@ class OrderViewSet(
             run(order, self.actor, data)
         return self._answer(order)
 
-    @_step(AcceptSerializer, _("Accept (受理)"))
+    @_step(AcceptSerializer, _("Accept the order"))
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._run(
@@ -400,7 +400,7 @@ class OrderViewSet(
             ReasonSerializer, lambda o, u, d: actions.reject(o, by=u, reason=d.get("reason", ""))
         )
 
-    @_step(None, _("Claim from the pool (领单); 409 already_claimed for the loser of a race"))
+    @_step(None, _("Claim from the pool; 409 already_claimed for the loser of a race"))
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         return self._run(None, lambda o, u, d: actions.claim(o, by=u))
@@ -411,7 +411,7 @@ class OrderViewSet(
             raise exceptions.ValidationError({"to": [_("Not found.")]}, code="does_not_exist")
         return person
 
-    @_step(PersonSerializer, _("Dispatch to a person (派单)"))
+    @_step(PersonSerializer, _("Dispatch to a person"))
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_order(self, request, pk=None):
         return self._run(
@@ -421,7 +421,7 @@ class OrderViewSet(
             ),
         )
 
-    @_step(PersonSerializer, _("Reassign (改派)"))
+    @_step(PersonSerializer, _("Reassign to another person"))
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         return self._run(
@@ -446,7 +446,7 @@ class OrderViewSet(
 
         return self._run(ResolveSerializer, run)
 
-    @_step(ReasonSerializer, _("Return to the pool (退单)"))
+    @_step(ReasonSerializer, _("Return to the pool"))
     @action(detail=True, methods=["post"], url_path="return")
     def return_order(self, request, pk=None):
         return self._run(
@@ -454,7 +454,7 @@ class OrderViewSet(
             lambda o, u, d: actions.return_order(o, by=u, reason=d.get("reason", "")),
         )
 
-    @_step(NoteSerializer, _("Verify (督单)"))
+    @_step(NoteSerializer, _("Verify the work"))
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._run(
@@ -484,7 +484,7 @@ class OrderViewSet(
     def rate(self, request, pk=None):
         return self.close(request, pk)
 
-    @_step(None, _("Publish on the board (晒单)"))
+    @_step(None, _("Publish on the public board"))
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         return self._run(None, lambda o, u, d: actions.publish(o, by=u))
@@ -518,7 +518,7 @@ class OrderViewSet(
 
         return self._run(MergeSerializer, run)
 
-    @_step(SupervisorNoteSerializer, _("Supervisor note (督办)"))
+    @_step(SupervisorNoteSerializer, _("Add a supervisor note"))
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
         return self._run(
@@ -526,7 +526,7 @@ class OrderViewSet(
             lambda o, u, d: actions.add_note(o, by=u, text=d.get("text", "")),
         )
 
-    @_step(WhistleInSerializer, _("Whistle to a department (吹哨)"))
+    @_step(WhistleInSerializer, _("Whistle the order to a department"))
     @action(detail=True, methods=["post"])
     def whistle(self, request, pk=None):
         return self._run(
@@ -550,7 +550,7 @@ class OrderViewSet(
             raise exceptions.ValidationError({"whistle": [_("Not found.")]}, code="does_not_exist")
         return found
 
-    @_step(WhistleRefSerializer, _("Report to the order (报到)"))
+    @_step(WhistleRefSerializer, _("Report for the department"))
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._run(
