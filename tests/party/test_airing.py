@@ -10,6 +10,7 @@ from django.urls import reverse
 from sixfold.points import actions as point_actions
 from sixfold.points import ledger
 from tests import factories
+from tests.points.star_items import default_star_items  # noqa: F401  (autouse fixture)
 
 PM = "party.partymember"
 Q3_DAY = dt.date(2026, 8, 15)

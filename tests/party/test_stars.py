@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from sixfold.points import actions as point_actions
 from sixfold.points import ledger
 from sixfold.points.models import LedgerEntry, RatingPeriod, RatingResult
+from tests.points.star_items import default_star_items  # noqa: F401  (autouse fixture)
 
 PM = "party.partymember"
 Q3_DAY = dt.date(2026, 8, 15)

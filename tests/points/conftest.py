@@ -7,6 +7,7 @@ import pytest
 
 from sixfold.points.models import StarItem
 from tests.party.conftest import PartyWorld
+from tests.points.star_items import default_star_items  # noqa: F401  (autouse fixture)
 
 Q3_DAY = dt.date(2026, 8, 15)
 
