@@ -10,8 +10,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from sixfold.core import demo
 
-        from .demo import schedule_after_pillars
+        from .demo import build_orders_demo
 
-        # The orders demo needs the pillars' people; this puts it at the end of the run.
-        if schedule_after_pillars not in demo.DEMO_EXTENSIONS:
-            demo.DEMO_EXTENSIONS.append(schedule_after_pillars)
+        if build_orders_demo not in demo.DEMO_EXTENSIONS:
+            demo.DEMO_EXTENSIONS.append(build_orders_demo)

@@ -12,8 +12,9 @@ Rows are written with bulk_create (no per-row actions: the history is not someth
 today), with one `import` audit event on the street. One `random.Random(seed)` drives every
 choice; dates count back from the day the seed runs, so the last weeks are always "recent".
 
-It runs after the party demo: engines do not import pillars, so the members are found through
-the database (the `party` app's member table, when the app is installed) — see `_claimers`.
+The orders are written once the seed's transaction commits, after the party demo: engines do
+not import pillars, so the members are found through the database (the `party` app's member
+table, when the app is installed) — see `_claimers` and `build_orders_demo`.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ from collections import defaultdict
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.utils import timezone
 
 from sixfold.core import events, workdays
@@ -470,29 +472,28 @@ class OrdersBuilder:
 
 
 def build_orders_demo(seed: int = 1) -> list[tuple[DemoLogin, str]]:
-    """Fill the demo street's work orders; return the orders' demo logins."""
+    """The demo extension: the department login now, the orders once the street and every
+    pillar's part are committed — they are claimed by the party's members, whose app is set up
+    after this engine's. (Inside a surrounding transaction, as in tests, call `fill_orders`.)"""
     password = make_password(settings.SIXFOLD_DEMO_PASSWORD)
     logins = [_department_login(password)]
-    builder = OrdersBuilder(seed)
-    builder.read(_claimers(password))
-    builder.build()
-    builder.save()
-    street = Region.objects.get(code=STREET_CODE)
     events.record(
         AuditEvent.Verb.IMPORT,
-        obj=street,
+        obj=Region.objects.get(code=STREET_CODE),
         object_repr="工单演示数据",
         purpose=f"seed_demo --seed {seed}",
-        after={"orders": len(builder.orders), "whistles": len(builder.whistles)},
+        after={"seed": seed, "days": DAYS},
     )
+    transaction.on_commit(lambda: fill_orders(seed, password))
     return logins
 
 
-def schedule_after_pillars(seed: int = 1) -> list:
-    """Registered in `ready()`: the orders app comes before the pillars in INSTALLED_APPS, so
-    its demo is put at the end of the list being run, after the party's members exist."""
-    from sixfold.core import demo
-
-    if build_orders_demo not in demo.DEMO_EXTENSIONS:
-        demo.DEMO_EXTENSIONS.append(build_orders_demo)
-    return []
+def fill_orders(seed: int = 1, password: str | None = None) -> "OrdersBuilder":
+    """Write the year of orders (and the member logins that claim them)."""
+    password = password or make_password(settings.SIXFOLD_DEMO_PASSWORD)
+    with transaction.atomic():
+        builder = OrdersBuilder(seed)
+        builder.read(_claimers(password))
+        builder.build()
+        builder.save()
+    return builder

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.test import RequestFactory
 
 from sixfold.accounts.models import User
+from sixfold.orders.demo import fill_orders
 from sixfold.orders.models import Order, OrderEvent, Whistle
 from sixfold.orders.states import State
 
@@ -26,6 +27,8 @@ def demo(django_db_setup, django_db_blocker):
         call_command(
             "seed_demo", "--communities", "2", "--villages", "1", "--seed", "5", stdout=out
         )
+        # seed_demo writes the orders when its transaction commits; this one never does
+        fill_orders(5)
         yield out.getvalue()
         transaction.set_rollback(True)
 
