@@ -428,7 +428,7 @@ class CoverageView(APIView):
     )
     def get(self, request):
         require_perm_somewhere(request.user, VIEW)
-        code = (request.query_params.get("region") or "").strip()
+        code = views.region_code(request.query_params.get("region"))
         if not code:
             raise ValidationError({"region": [_("Enter a region code.")]}, code="required")
         region = get_object_or_404(Region.objects.visible_to(request.user, VIEW), code=code)
@@ -466,6 +466,7 @@ class EPageView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary=_("The e-page of a node"))
     def get(self, request, code):
+        code = views.region_code(code)
         region = get_object_or_404(
             Region.objects.filter(level__in=views.EPAGE_LEVELS).select_related("parent"),
             code=code,

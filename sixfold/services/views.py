@@ -112,9 +112,18 @@ def roots(user):
     return Region.objects.filter(code__in=user.scope_prefixes(VIEW)).order_by("code")
 
 
+def region_code(value) -> str:
+    """A node code as typed, stripped; refused (404) when it can never be one: too long, or with
+    a NUL character, which PostgreSQL refuses in any string."""
+    code = (value or "").strip()
+    if len(code) > 40 or "\x00" in code:
+        raise Http404
+    return code
+
+
 def chosen_region(request):
     """The node named by `?region=CODE` among those the user sees, else the user's only root."""
-    code = (request.GET.get("region") or "").strip()
+    code = region_code(request.GET.get("region"))
     regions = Region.objects.visible_to(request.user, VIEW)
     if code:
         return get_object_or_404(regions.select_related("parent"), code=code)
@@ -971,6 +980,7 @@ def log_reveal(user, region: Region) -> None:
 
 
 def epage(request, code):
+    code = region_code(code)
     region = get_object_or_404(
         Region.objects.filter(level__in=EPAGE_LEVELS).select_related("parent"), code=code
     )
