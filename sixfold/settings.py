@@ -306,6 +306,15 @@ except ValueError:
     SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR = -1.0
 if not 0 <= SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR <= 100:
     raise ImproperlyConfigured("SIXFOLD_DUAL_REPORT_POINTS_PER_HOUR must be a number from 0 to 100")
+# S8: the airing board's red list (at least this many stars) and yellow list (at most this many).
+_red = os.environ.get("SIXFOLD_AIRING_RED_MIN_STARS", "8").strip()
+_yellow = os.environ.get("SIXFOLD_AIRING_YELLOW_MAX_STARS", "3").strip()
+if not (_red.isdigit() and _yellow.isdigit() and int(_yellow) < int(_red)):
+    raise ImproperlyConfigured(
+        "SIXFOLD_AIRING_RED_MIN_STARS and SIXFOLD_AIRING_YELLOW_MAX_STARS must be whole numbers, "
+        "the yellow one below the red one"
+    )
+SIXFOLD_AIRING_RED_MIN_STARS, SIXFOLD_AIRING_YELLOW_MAX_STARS = int(_red), int(_yellow)
 SIXFOLD_DEMO_PASSWORD = "sixfold-demo"
 
 # --- work orders (sixfold.orders; see docs/operators.md) -----------------------------------------
