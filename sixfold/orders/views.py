@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sixfold.core.forms import apply_errors
-from sixfold.core.models import AuditEvent, Level, Region
+from sixfold.core.models import AuditEvent, Household, Level, Region
 from sixfold.core.views import list_context, styled_filterset
 
 from . import actions, exports, queries
@@ -109,8 +109,16 @@ def places_for(user, preset: Region | None):
     if preset is not None:
         add(preset)
     households = [a.region for a in user.active_assignments() if a.region.level == Level.HOUSEHOLD]
+    addresses = dict(
+        Household.objects.filter(code__in=[h.code for h in households]).values_list(
+            "code", "address"
+        )
+    )
     for household in households:
-        add(household, household.address or _("My home"))
+        address = addresses.get(household.code) or household.address
+        add(
+            household, _("My home: %(address)s") % {"address": address} if address else _("My home")
+        )
     codes = {
         code[:length]
         for household in households
@@ -212,13 +220,22 @@ def submit(request):
     if request.method == "POST":
 
         def file_order(data):
+            address = data.get("address", "")
+            if not address:
+                # The requester's home: its register address says where to go.
+                address = (
+                    Household.objects.filter(code=data["region"])
+                    .values_list("address", flat=True)
+                    .first()
+                    or ""
+                )
             payload = {
                 "region": data["region"],
                 "category": data["category"],
                 "text": data["text"],
                 "title": data.get("title", ""),
                 "urgency": data["urgency"],
-                "address": data.get("address", ""),
+                "address": address,
                 "public": data.get("public", False),
             }
             for key in ("channel", "requester_name", "requester_phone", "anonymous"):
