@@ -337,6 +337,16 @@ SIXFOLD_ORDER_POINTS = {
 SIXFOLD_ORDER_TIMERS_IN_PROCESS = env_bool(
     "SIXFOLD_ORDER_TIMERS_IN_PROCESS", not CELERY_BROKER_URL and "pytest" not in sys.modules
 )
+# Open311 (/open311/v2/) API keys of outside systems (a 12345 hotline …), each naming the login
+# holding `orders.submit` that files their requests: "key1=username1,key2=username2". A user's
+# API token works as a key too.
+SIXFOLD_OPEN311_API_KEYS = {
+    key.strip(): user.strip()
+    for key, _sep, user in (
+        item.partition("=") for item in env_list("SIXFOLD_OPEN311_API_KEYS", "") if "=" in item
+    )
+    if key.strip() and user.strip()
+}
 CELERY_BEAT_SCHEDULE = {
     "orders-run-timers": {"task": "sixfold.orders.run_timers", "schedule": 300.0},
 }
