@@ -18,14 +18,20 @@ Permissions (granted per role in `sixfold.accounts.roles`, checked over the orde
 * `orders.configure`  — categories, time limits, departments (street admin);
 * `orders.department` — department staff: report and act on orders whistled to their department.
 Residents need no permission for their OWN orders: submit, cancel, rate (close), reopen.
-A claimant needs none to start, resolve or return the order she holds.
+A claimant needs none to start, resolve or return the order she holds (holders of
+`orders.handle` may resolve or return on her behalf). Department staff act on a whistle only
+when their login is linked to its department (`DepartmentStaff`) and `orders.department` covers
+the order. Which steps a user may take now, for buttons: `sixfold.orders.states.available`.
 
 Errors. `PermissionDenied` when the actor may not act here (pages answer 403/404);
 `ValidationError` keyed by field with stable codes otherwise:
 * `{"state": "bad_state"}`       — the transition does not start from the order's state;
 * `{"state": "already_claimed"}` — someone else claimed (or was dispatched) the order first;
 * `{"state": <guard code>}`      — `not_public`, `reopen_expired`, `has_duplicates`;
-* `{"reason": "required"}`       — reject, return, send back, reopen, note, whistle;
+* `{"reason": "required"}`       — reject, return, send back, reopen, whistle (`text` for note);
+* `{"status": "bad_state"}`      — acknowledge twice, finish before reporting, rate unfinished;
+* `{"department": "duplicate"}`  — the department already has an open whistle on the order;
+* `{"claimant": "unchanged"}`    — reassign to the person who holds the order;
 * `{"claimant": "claim_limit"}`  — the person holds the maximum of open claims;
 * `{"claimant": "not_eligible"}` — dispatch/reassign to someone who may not handle orders here;
 * field codes of `submit` and `add_photo`: `required`, `too_long`, `invalid`, `inactive`,
@@ -61,6 +67,10 @@ The actions (all keyword `by=` the acting user, None for system jobs):
     add_photo(order, *, upload, by, kind="request") -> OrderPhoto
     suggest_duplicates(order, *, days=3, limit=5) -> list[Order]   (read-only)
     auto_close(order, *, now=None)                  used by the timers
+Helpers: open_claims(user) -> int; sniff_image(first_bytes) -> (extension, content type) | None;
+next_number(moment) -> "GD…"; ON_TRANSITION hooks fn(order, step) run on commit.
+Read side: Order.objects.visible_to(user[, perm]) / .pool(user) / .overdue() / .on_board();
+models.photo_url(photo); sla.calendar_warning(order); rates.rates_for(code, start, end).
 
 Settings (with defaults): SIXFOLD_ORDER_MAX_OPEN_CLAIMS 5, SIXFOLD_ORDER_REOPEN_DAYS 15,
 SIXFOLD_ORDER_AUTO_CLOSE_DAYS 7, SIXFOLD_ORDER_AUTO_PUBLISH True, SIXFOLD_ORDER_PHOTO_MAX_BYTES
