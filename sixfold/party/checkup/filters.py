@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sixfold.party.filters import IdFilter
 
@@ -61,7 +62,7 @@ class RectificationFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         method="filter_overdue",
         label=_("overdue"),
-        choices=[("yes", _("Overdue")), ("no", _("Not overdue"))],
+        choices=[("yes", pgettext_lazy("rectification", "Overdue")), ("no", _("Not overdue"))],
     )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
 

@@ -4,6 +4,7 @@ form field by field."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sixfold.core.forms import DateInput, RegionChoiceField, StyledForm
 
@@ -88,7 +89,10 @@ class AssessmentForm(StyledForm):
     """One score field per indicator that applies to the member, and a comment."""
 
     comment = forms.CharField(
-        label=_("comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=pgettext_lazy("assessment", "comment"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, indicators, **kwargs):

@@ -95,9 +95,15 @@ class CheckupCycle(TimeStamped):
     """One year's check-up of the members of a street or a community (年度党性体检)."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")  # indicators and rules being set up; nobody assesses yet
-        OPEN = "open", _("Open")  # assessments are taken
-        CLOSED = "closed", _("Closed")  # results frozen; only rectification and re-checks follow
+        DRAFT = (
+            "draft",
+            pgettext_lazy("check-up", "Draft"),
+        )  # indicators and rules being set up; nobody assesses yet
+        OPEN = "open", pgettext_lazy("check-up", "Open")  # assessments are taken
+        CLOSED = (
+            "closed",
+            pgettext_lazy("check-up", "Closed"),
+        )  # results frozen; only rectification and re-checks follow
 
     scope_field = "code"
 
@@ -132,7 +138,7 @@ class CheckupCycle(TimeStamped):
         _("residents to hear per branch (at least)"), default=5
     )
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("check-up", "closed"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
     objects = CycleQuerySet.as_manager()
@@ -223,7 +229,7 @@ class Assessment(TimeStamped):
     # {indicator id (str): score}; the normalised result is `score`.
     scores = models.JSONField(_("scores"), default=dict)
     score = models.DecimalField(_("score (of 100)"), max_digits=5, decimal_places=2)
-    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    comment = models.CharField(pgettext_lazy("assessment", "comment"), max_length=500, blank=True)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -351,8 +357,8 @@ class RectificationItem(TimeStamped):
     """One line of a member's rectification list (整改清单)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        OPEN = "open", pgettext_lazy("rectification", "Open")
+        DONE = "done", pgettext_lazy("rectification", "Done")
 
     scope_field = "code"
 
