@@ -218,7 +218,7 @@ def build_points_demo(seed: int = 1) -> list:
                 if rng.random() >= density:
                     continue
                 if rng.random() < level:
-                    total = full  # did it fully: the star's threshold
+                    total = full + rng.choice((0, 0, 1, 2))  # reached the star's threshold
                 elif rng.random() < 0.3:
                     total = full - 1  # started, fell short
                 else:
