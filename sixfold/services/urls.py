@@ -21,6 +21,7 @@ urlpatterns = [
     path("points/<int:pk>/edit/", views.point_edit, name="point_edit"),
     path("points/<int:pk>/delete/", views.point_delete, name="point_delete"),
     path("points/<int:pk>/staff/", views.staff_add, name="staff_add"),
+    path("staff/<int:pk>/edit/", views.staff_edit, name="staff_edit"),
     path("staff/<int:pk>/remove/", views.staff_remove, name="staff_remove"),
     # venues (S15)
     path("venues/", views.venue_list, name="venue_list"),

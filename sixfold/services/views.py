@@ -49,7 +49,6 @@ from .forms import (
 )
 from .models import (
     KIND_BY_LEVEL,
-    NOTICE_LEVELS,
     Notice,
     ServicePoint,
     ServiceStaff,
@@ -59,6 +58,8 @@ from .models import (
 
 PAGE_SIZE = 50
 COMMUNITY_LENGTH = CODE_LENGTH[Level.COMMUNITY]
+GRID_LENGTH = CODE_LENGTH[Level.GRID]
+BUILDING_LENGTH = CODE_LENGTH[Level.BUILDING]
 EPAGE_LEVELS = (Level.COMMUNITY, Level.VILLAGE, Level.GRID, Level.BUILDING)
 EPAGE_TITLES = {
     Level.COMMUNITY: gettext_lazy("Community e-net"),
@@ -196,18 +197,13 @@ def home(request):
                 "venues": Venue.objects.visible_to(user).count(),
                 "notices": Notice.objects.visible_to(user).current().count(),
                 "can_configure": user.is_superuser or user.holds_perm(CONFIGURE),
+                "epage_code": epage_code_for(region) if region else "",
             },
         )
-    pages = []
-    for code in resident_codes(user):
-        codes = [code[:COMMUNITY_LENGTH], code[: CODE_LENGTH[Level.GRID]]]
-        codes.append(code[: CODE_LENGTH[Level.BUILDING]])
-        pages.extend(codes)
-    own = list(
-        Region.objects.filter(code__in=pages, level__in=EPAGE_LEVELS)
-        .select_related("parent")
-        .order_by("code")
-    )
+    own = own_pages(user)
+    if len({node.code[:COMMUNITY_LENGTH] for node in own}) == 1:
+        # One home: the resident lands on her building's page, with her other pages above it.
+        return render_epage(request, own[-1], own=own)
     communities = list(
         Region.objects.filter(level__in=(Level.COMMUNITY, Level.VILLAGE)).order_by("code")
     )
@@ -218,6 +214,20 @@ def home(request):
             "own": [(node, EPAGE_TITLES[node.level]) for node in own],
             "communities": communities,
         },
+    )
+
+
+def own_pages(user) -> list[Region]:
+    """The e-pages of a resident's community, grid and building, top down."""
+    codes = []
+    for code in resident_codes(user):
+        codes += [code[:length] for length in (COMMUNITY_LENGTH, GRID_LENGTH, BUILDING_LENGTH)]
+    if not codes:
+        return []
+    return list(
+        Region.objects.filter(code__in=codes, level__in=EPAGE_LEVELS)
+        .select_related("parent")
+        .order_by("code")
     )
 
 
@@ -462,6 +472,37 @@ def staff_add(request, pk):
             "cancel_url": reverse("services:point_detail", args=[point.pk]),
         },
         status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_edit(request, pk):
+    user = request.user
+    member = get_object_or_404(ServiceStaff.objects.visible_to(user).select_related("point"), pk=pk)
+    require(user, MANAGE, member.code)
+    # The phone is never shown in plaintext here: left empty, it stays as it is.
+    form = StaffForm(request.POST or None, initial={"name": member.name, "role": member.role})
+    form.fields["phone"].help_text = _("Now %(mask)s. Leave empty to keep it.") % {
+        "mask": member.phone_masked or "—"
+    }
+
+    def save(data):
+        if not data.get("phone"):
+            data = {k: v for k, v in data.items() if k != "phone"}
+        return actions.change_staff(member, data, by=user)
+
+    if request.method == "POST" and run_action(form, save):
+        messages.success(request, _("Saved."))
+        return redirect("services:point_detail", pk=member.point_id)
+    return render(
+        request,
+        "services/form.html",
+        {
+            "form": form,
+            "title": _("Edit %(name)s") % {"name": member},
+            "cancel_url": reverse("services:point_detail", args=[member.point_id]),
+        },
     )
 
 
@@ -979,11 +1020,7 @@ def log_reveal(user, region: Region) -> None:
     )
 
 
-def epage(request, code):
-    code = region_code(code)
-    region = get_object_or_404(
-        Region.objects.filter(level__in=EPAGE_LEVELS).select_related("parent"), code=code
-    )
+def render_epage(request, region: Region, own: list | None = None):
     context = epage_context(request.user, region)
     if context["revealed"]:
         log_reveal(request.user, region)
@@ -995,7 +1032,14 @@ def epage(request, code):
     context["can_manage"] = request.user.is_authenticated and request.user.has_scoped_perm(
         MANAGE, region.code
     )
-    context["notice_levels"] = NOTICE_LEVELS
-    context["kind_label"] = KIND_BY_LEVEL.get(region.level)
     context["node_label"] = node_label(region)
+    context["own"] = [(node, EPAGE_TITLES[node.level]) for node in own or []]
     return render(request, "services/epage.html", context)
+
+
+def epage(request, code):
+    code = region_code(code)
+    region = get_object_or_404(
+        Region.objects.filter(level__in=EPAGE_LEVELS).select_related("parent"), code=code
+    )
+    return render_epage(request, region)

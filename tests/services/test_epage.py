@@ -123,7 +123,10 @@ def test_query_budget(client, services, django_assert_max_num_queries):
 
 def test_residents_land_on_their_own_pages(client, services):
     client.force_login(services.users["resident"], backend=BACKEND)
-    content = client.get(reverse("services:home")).content.decode()
+    response = client.get(reverse("services:home"))
+    assert response.context["region"] == services.building.region  # her building's page
+    content = response.content.decode()
+    assert 'id="my-pages"' in content and "停水通知" in content
     for code in (services.community.code, services.grid.code, services.building.code):
         assert reverse("services:epage", args=[code]) in content
     anonymous = client.__class__().get(reverse("services:home"))

@@ -190,3 +190,24 @@ def test_default_service_types_name_existing_order_categories(db):
     category = django_apps.get_model("orders", "Category")
     codes = {t.order_category for t in ServiceType.objects.all()} - {""}
     assert codes and codes <= set(category.objects.values_list("slug", flat=True))
+
+
+def test_editing_a_staff_member_keeps_the_phone_unless_given(worker, services):
+    member = services.station_head
+    url = reverse("services:staff_edit", args=[member.pk])
+    page = worker.get(url).content.decode()
+    assert "139****2222" in page and STATION_PHONE not in page
+    assert worker.post(url, {"name": "张建国", "role": "副站长", "phone": ""}).status_code == 302
+    member.refresh_from_db()
+    assert member.role == "副站长" and member.plaintext_phone() == STATION_PHONE
+    worker.post(url, {"name": "张建国", "role": "副站长", "phone": "13911113333"})
+    member.refresh_from_db()
+    assert member.plaintext_phone() == "13911113333"
+    event = AuditEvent.objects.filter(object_id=str(member.pk), verb="change").last()
+    assert "13911113333" not in str(event.after)
+    response = worker.post(url, {"name": "", "phone": "13911114444"})
+    assert set(response.context["form"].errors) == {"name"}
+    response = worker.post(url, {"name": "张建国", "phone": "abc"})
+    assert set(response.context["form"].errors) == {"phone"}
+    member.refresh_from_db()
+    assert member.plaintext_phone() == "13911113333"
