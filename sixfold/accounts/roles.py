@@ -150,6 +150,7 @@ ROLES: dict[str, Role] = {
             _("Volunteer"),
             (Level.COMMUNITY, Level.VILLAGE),
             frozenset({"orders.claim"}),
+            home="orders:pool",
         ),
         # Sees and acts on nothing but the orders whistled to the department(s) the login is
         # linked to (`orders.DepartmentStaff`), within the scope.
@@ -158,6 +159,7 @@ ROLES: dict[str, Role] = {
             _("Department staff"),
             (Level.STREET, Level.DISTRICT),
             frozenset({"orders.department"}),
+            home="orders:department",
         ),
         Role("resident", _("Resident"), (Level.HOUSEHOLD,), frozenset({"registry.view"})),
     ]

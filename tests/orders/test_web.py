@@ -306,3 +306,16 @@ def test_excel_export_of_the_filtered_list(client, ow):
     book = load_workbook(io.BytesIO(everything)).active
     text = " ".join(str(c) for row in book.iter_rows(values_only=True) for c in row if c)
     assert "139****5678" in text and "13912345678" not in text
+
+
+def test_department_staff_and_volunteers_start_on_their_order_pages(client, ow):
+    from tests import factories
+
+    login(client, ow, "department_staff")
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("orders:department")
+    volunteer = factories.user_with_role("volunteer", ow.community, username="t_volunteer")
+    client.force_login(volunteer, backend=BACKEND)
+    response = client.get(reverse("core:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("orders:pool")
+    assert client.get(reverse("orders:pool")).status_code == 200
