@@ -64,3 +64,22 @@ def test_members_claim_and_the_department_logs_in(demo):
     assert set(seen.values_list("pk", flat=True)) == set(
         Order.objects.filter(pk__in=whistled).values_list("pk", flat=True)
     )
+
+
+def orders_fingerprint():
+    return sorted(
+        Order.objects.values_list(
+            "number", "code", "category__slug", "state", "urgency", "rating", "claimant__username"
+        )
+    )
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_orders(demo):
+    first = orders_fingerprint()
+    with transaction.atomic():
+        Order.objects.all().delete()
+        User.objects.filter(username__regex=r"^m[0-9]{3}_[0-9]{2}$").delete()
+        fill_orders(5)
+        assert orders_fingerprint() == first
+        transaction.set_rollback(True)
