@@ -19,8 +19,9 @@ from collections import defaultdict
 from django.db import connections, router
 from django.utils import timezone
 
+from sixfold.core import events
 from sixfold.core.demo import REFERENCE_DATE, STREET_CODE, SURNAME_DRAW
-from sixfold.core.models import Region
+from sixfold.core.models import AuditEvent, Region
 from sixfold.party.models import PartyMember
 
 from . import actions, grading
@@ -198,12 +199,23 @@ def build_checkup_demo(seed: int = 1) -> list:
     year = REFERENCE_DATE.year
     last = actions.create_cycle(builder.street, {"year": year - 1, "min_residents": 3}, by=None)
     last = actions.open_cycle(last, by=None)
-    builder.assess(last, share=1.0, skip_users=set())
+    last_year = builder.assess(last, share=1.0, skip_users=set())
     actions.close_cycle(last, by=None)
-    builder.follow_up(last)
+    items, rechecks = builder.follow_up(last)
 
     current = actions.create_cycle(builder.street, {"year": year, "min_residents": 3}, by=None)
     current = actions.open_cycle(current, by=None)
     demo_users = {m.user_id for m in builder.members if m.user_id}
-    builder.assess(current, share=0.45, skip_users=demo_users)
+    this_year = builder.assess(current, share=0.45, skip_users=demo_users)
+    events.record(
+        AuditEvent.Verb.IMPORT,
+        obj=builder.street,
+        object_repr=f"{builder.street.name}党性体检（演示数据）",
+        purpose=f"seed_demo --seed {seed}",
+        after={
+            "assessments": {str(year - 1): last_year, str(year): this_year},
+            "rectification_items": items,
+            "rechecks": rechecks,
+        },
+    )
     return []
