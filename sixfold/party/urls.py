@@ -67,6 +67,11 @@ urlpatterns = [
         name="points_disqualify",
     ),
     path("points/entries/<int:pk>/reverse/", views_stars.ledger_reverse, name="points_reverse"),
+    path(
+        "points/disqualifications/<int:pk>/withdraw/",
+        views_stars.ledger_withdraw_disqualification,
+        name="points_withdraw",
+    ),
     path("ratings/", views_stars.rating_list, name="ratings"),
     path("ratings/compute/", views_stars.rating_compute, name="rating_compute"),
     path("ratings/items/", views_stars.star_items, name="star_items"),

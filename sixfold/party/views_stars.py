@@ -412,6 +412,47 @@ def ledger_disqualify(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def ledger_withdraw_disqualification(request, pk):
+    user = request.user
+    record = get_object_or_404(
+        Disqualification.objects.visible_to(user).filter(
+            subject_type=SUBJECT_TYPE, withdrawn_at__isnull=True
+        ),
+        pk=pk,
+    )
+    if not user.has_scoped_perm(APPROVE, record.code):
+        raise PermissionDenied
+    done = reverse("party:points_member", args=[record.subject_id])
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and run_form(
+        form,
+        lambda data: point_actions.withdraw_disqualification(
+            record, reason=data["reason"], by=user
+        ),
+    ):
+        messages.success(request, _("The disqualifying event is withdrawn."))
+        return redirect(done)
+    return render(
+        request,
+        "party/stars/form.html",
+        {
+            "form": form,
+            "danger": True,
+            "title": _("Withdraw the disqualifying event of %(name)s (%(date)s)?")
+            % {"name": record.subject_name, "date": record.occurred_on.isoformat()},
+            "intro": _(
+                "Withdraw it only if it was entered wrongly; it stays on record as withdrawn. "
+                "Ratings change when their period is computed again."
+            ),
+            "button": _("Withdraw"),
+            "cancel_url": done,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
 def my_points(request):
     member = get_object_or_404(
         PartyMember.objects.own(request.user).select_related("resident", "organization")

@@ -54,10 +54,18 @@ class RatingResultFilter(django_filters.FilterSet):
     )
     region = django_filters.CharFilter(method=_within, label=_("region code"))
     stars_min = django_filters.NumberFilter(
-        field_name="stars", lookup_expr="gte", label=_("at least … stars"), min_value=0
+        field_name="stars",
+        lookup_expr="gte",
+        label=_("at least … stars"),
+        min_value=0,
+        max_value=100,
     )
     stars_max = django_filters.NumberFilter(
-        field_name="stars", lookup_expr="lte", label=_("at most … stars"), min_value=0
+        field_name="stars",
+        lookup_expr="lte",
+        label=_("at most … stars"),
+        min_value=0,
+        max_value=100,
     )
     disqualified = django_filters.BooleanFilter(
         field_name="disqualified",

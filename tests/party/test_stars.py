@@ -283,3 +283,29 @@ def test_excel_export(client, rated):
     mine = next(row for row in rows[1:] if row[1] == "李秀英")
     assert mine[header.index("学习进步星")] == "★"
     assert RatingResult.objects.filter(period=rated.period).count() == 4
+
+
+def test_disqualify_and_withdraw_through_the_pages(client, rated):
+    from sixfold.points.models import Disqualification
+
+    login(client, rated, "community_secretary")
+    url = reverse("party:points_disqualify", args=[rated.member.pk])
+    assert client.post(url, {"occurred_on": "2026-08-01", "reason": ""}).status_code == 400
+    assert client.post(url, {"occurred_on": "2999-08-01", "reason": "x"}).status_code == 400
+    response = client.post(url, {"occurred_on": "2026-08-01", "reason": "党内警告处分"})
+    assert response.status_code == 302
+    record = Disqualification.objects.get()
+    page = client.get(reverse("party:points_member", args=[rated.member.pk])).content.decode()
+    withdraw = reverse("party:points_withdraw", args=[record.pk])
+    assert "党内警告处分" in page and withdraw in page
+    point_actions.compute_period(rated.period, by=None)
+    assert RatingResult.objects.get(period=rated.period, subject_id=rated.member.pk).stars == 0
+    # a worker may not withdraw it; the secretary may, with a reason
+    login(client, rated, "community_worker")
+    assert client.post(withdraw, {"reason": "x"}).status_code == 403
+    login(client, rated, "community_secretary")
+    assert client.post(withdraw, {"reason": ""}).status_code == 400
+    assert client.post(withdraw, {"reason": "录入错误"}).status_code == 302
+    assert client.get(withdraw).status_code == 404  # withdrawn already
+    point_actions.compute_period(rated.period, by=None)
+    assert RatingResult.objects.get(period=rated.period, subject_id=rated.member.pk).stars == 2
