@@ -68,7 +68,7 @@ def step_errors():
 
 
 # --- output ------------------------------------------------------------------------------------------
-class PhotoSerializer(serializers.Serializer):
+class OrderPhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
     url = serializers.SerializerMethodField()
@@ -77,7 +77,7 @@ class PhotoSerializer(serializers.Serializer):
         return photo_url(photo)
 
 
-class WhistleSerializer(serializers.Serializer):
+class OrderWhistleSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     department = serializers.CharField(source="department.slug")
     department_name = serializers.CharField(source="department.name")
@@ -93,7 +93,7 @@ class WhistleSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
 
 
-class EventSerializer(serializers.Serializer):
+class OrderEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     step = serializers.CharField(source="transition")
     label = serializers.CharField()
@@ -142,8 +142,8 @@ class OrderSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
     rating_comment = serializers.CharField()
     merged_into = serializers.CharField(source="merged_into.number", default=None)
-    photos = PhotoSerializer(many=True, source="photos.all")
-    whistles = WhistleSerializer(many=True, source="whistles.all")
+    photos = OrderPhotoSerializer(many=True, source="photos.all")
+    whistles = OrderWhistleSerializer(many=True, source="whistles.all")
     available = serializers.SerializerMethodField(
         help_text=_("The steps the requesting user may take now.")
     )
@@ -172,9 +172,9 @@ class OrderSerializer(serializers.Serializer):
 class OrderDetailSerializer(OrderSerializer):
     events = serializers.SerializerMethodField()
 
-    @extend_schema_field(EventSerializer(many=True))
+    @extend_schema_field(OrderEventSerializer(many=True))
     def get_events(self, order):
-        return EventSerializer(order.events.all(), many=True).data
+        return OrderEventSerializer(order.events.all(), many=True).data
 
 
 # --- input -------------------------------------------------------------------------------------------
@@ -228,22 +228,22 @@ class OrderCreateSerializer(serializers.Serializer):
     photos = PhotosField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class OrderReasonSerializer(serializers.Serializer):
     reason = _text(max_length=actions.MAX_REASON)
 
 
-class NoteSerializer(serializers.Serializer):
+class OrderNoteSerializer(serializers.Serializer):
     note = _text(max_length=actions.MAX_REASON)
 
 
-class AcceptSerializer(NoteSerializer):
+class OrderAcceptSerializer(OrderNoteSerializer):
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=Category.objects.filter(active=True), required=False
     )
 
 
-class PersonSerializer(serializers.Serializer):
+class OrderPersonSerializer(serializers.Serializer):
     to = serializers.IntegerField(
         min_value=1, max_value=2**63 - 1, help_text=_("Id of the person (a user).")
     )
@@ -251,25 +251,25 @@ class PersonSerializer(serializers.Serializer):
     note = _text(max_length=actions.MAX_REASON)
 
 
-class ResolveSerializer(serializers.Serializer):
+class OrderResolveSerializer(serializers.Serializer):
     resolution = _text(max_length=actions.MAX_TEXT)
     photos = PhotosField()
 
 
-class RateSerializer(serializers.Serializer):
+class OrderRateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text=_("1 to 5."))
     comment = _text(max_length=actions.MAX_REASON)
 
 
-class MergeSerializer(NoteSerializer):
+class OrderMergeSerializer(OrderNoteSerializer):
     into = serializers.CharField(max_length=20, help_text=_("Number of the order that stays."))
 
 
-class SupervisorNoteSerializer(serializers.Serializer):
+class OrderSupervisorNoteSerializer(serializers.Serializer):
     text = _text(max_length=actions.MAX_REASON)
 
 
-class WhistleInSerializer(serializers.Serializer):
+class OrderWhistleInSerializer(serializers.Serializer):
     department = serializers.SlugRelatedField(
         slug_field="slug", queryset=Department.objects.filter(active=True)
     )
@@ -277,7 +277,7 @@ class WhistleInSerializer(serializers.Serializer):
     reason = _text(max_length=actions.MAX_REASON)
 
 
-class WhistleRefSerializer(serializers.Serializer):
+class OrderWhistleRefSerializer(serializers.Serializer):
     whistle = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -286,15 +286,15 @@ class WhistleRefSerializer(serializers.Serializer):
     )
 
 
-class DepartmentResultSerializer(WhistleRefSerializer):
+class OrderDepartmentResultSerializer(OrderWhistleRefSerializer):
     result = _text(max_length=actions.MAX_TEXT)
 
 
-class DepartmentRateSerializer(WhistleRefSerializer, RateSerializer):
+class OrderDepartmentRateSerializer(OrderWhistleRefSerializer, OrderRateSerializer):
     pass
 
 
-class PhotosInSerializer(serializers.Serializer):
+class OrderPhotosInSerializer(serializers.Serializer):
     photos = PhotosField(required=True, allow_empty=False)
     kind = serializers.ChoiceField(choices=OrderPhoto.Kind.choices, required=False)
 
@@ -379,11 +379,11 @@ class OrderViewSet(
             run(order, self.actor, data)
         return self._answer(order)
 
-    @_step(AcceptSerializer, _("Accept the order"))
+    @_step(OrderAcceptSerializer, _("Accept the order"))
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         return self._run(
-            AcceptSerializer,
+            OrderAcceptSerializer,
             lambda o, u, d: actions.accept(
                 o,
                 by=u,
@@ -393,11 +393,12 @@ class OrderViewSet(
             ),
         )
 
-    @_step(ReasonSerializer, _("Reject with a reason"))
+    @_step(OrderReasonSerializer, _("Reject with a reason"))
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         return self._run(
-            ReasonSerializer, lambda o, u, d: actions.reject(o, by=u, reason=d.get("reason", ""))
+            OrderReasonSerializer,
+            lambda o, u, d: actions.reject(o, by=u, reason=d.get("reason", "")),
         )
 
     @_step(None, _("Claim from the pool; 409 already_claimed for the loser of a race"))
@@ -411,21 +412,21 @@ class OrderViewSet(
             raise exceptions.ValidationError({"to": [_("Not found.")]}, code="does_not_exist")
         return person
 
-    @_step(PersonSerializer, _("Dispatch to a person"))
+    @_step(OrderPersonSerializer, _("Dispatch to a person"))
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_order(self, request, pk=None):
         return self._run(
-            PersonSerializer,
+            OrderPersonSerializer,
             lambda o, u, d: actions.dispatch(
                 o, to=self._person(o, d), by=u, kind=d.get("kind"), note=d.get("note", "")
             ),
         )
 
-    @_step(PersonSerializer, _("Reassign to another person"))
+    @_step(OrderPersonSerializer, _("Reassign to another person"))
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
         return self._run(
-            PersonSerializer,
+            OrderPersonSerializer,
             lambda o, u, d: actions.reassign(
                 o, to=self._person(o, d), by=u, kind=d.get("kind"), reason=d.get("note", "")
             ),
@@ -436,7 +437,7 @@ class OrderViewSet(
     def start(self, request, pk=None):
         return self._run(None, lambda o, u, d: actions.start(o, by=u))
 
-    @_step(ResolveSerializer, _("Report as resolved, with evidence photos"))
+    @_step(OrderResolveSerializer, _("Report as resolved, with evidence photos"))
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
         def run(order, user, data):
@@ -444,42 +445,42 @@ class OrderViewSet(
             for upload in data.get("photos", []):
                 actions.add_photo(order, upload=upload, by=user, kind=OrderPhoto.Kind.EVIDENCE)
 
-        return self._run(ResolveSerializer, run)
+        return self._run(OrderResolveSerializer, run)
 
-    @_step(ReasonSerializer, _("Return to the pool"))
+    @_step(OrderReasonSerializer, _("Return to the pool"))
     @action(detail=True, methods=["post"], url_path="return")
     def return_order(self, request, pk=None):
         return self._run(
-            ReasonSerializer,
+            OrderReasonSerializer,
             lambda o, u, d: actions.return_order(o, by=u, reason=d.get("reason", "")),
         )
 
-    @_step(NoteSerializer, _("Verify the work"))
+    @_step(OrderNoteSerializer, _("Verify the work"))
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         return self._run(
-            NoteSerializer, lambda o, u, d: actions.verify(o, by=u, note=d.get("note", ""))
+            OrderNoteSerializer, lambda o, u, d: actions.verify(o, by=u, note=d.get("note", ""))
         )
 
-    @_step(ReasonSerializer, _("Send back for rework"))
+    @_step(OrderReasonSerializer, _("Send back for rework"))
     @action(detail=True, methods=["post"], url_path="send-back")
     def send_back(self, request, pk=None):
         return self._run(
-            ReasonSerializer,
+            OrderReasonSerializer,
             lambda o, u, d: actions.send_back(o, by=u, reason=d.get("reason", "")),
         )
 
-    @_step(RateSerializer, _("Rate and close"))
+    @_step(OrderRateSerializer, _("Rate and close"))
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._run(
-            RateSerializer,
+            OrderRateSerializer,
             lambda o, u, d: actions.close(
                 o, by=u, rating=d["rating"], comment=d.get("comment", "")
             ),
         )
 
-    @_step(RateSerializer, _("Rate and close (the same as close)"))
+    @_step(OrderRateSerializer, _("Rate and close (the same as close)"))
     @action(detail=True, methods=["post"])
     def rate(self, request, pk=None):
         return self.close(request, pk)
@@ -489,21 +490,23 @@ class OrderViewSet(
     def publish(self, request, pk=None):
         return self._run(None, lambda o, u, d: actions.publish(o, by=u))
 
-    @_step(ReasonSerializer, _("Cancel one's own order"))
+    @_step(OrderReasonSerializer, _("Cancel one's own order"))
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         return self._run(
-            ReasonSerializer, lambda o, u, d: actions.cancel(o, by=u, reason=d.get("reason", ""))
+            OrderReasonSerializer,
+            lambda o, u, d: actions.cancel(o, by=u, reason=d.get("reason", "")),
         )
 
-    @_step(ReasonSerializer, _("Reopen within the window"))
+    @_step(OrderReasonSerializer, _("Reopen within the window"))
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         return self._run(
-            ReasonSerializer, lambda o, u, d: actions.reopen(o, by=u, reason=d.get("reason", ""))
+            OrderReasonSerializer,
+            lambda o, u, d: actions.reopen(o, by=u, reason=d.get("reason", "")),
         )
 
-    @_step(MergeSerializer, _("Merge into another order"))
+    @_step(OrderMergeSerializer, _("Merge into another order"))
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         def run(order, user, data):
@@ -516,21 +519,21 @@ class OrderViewSet(
                 raise exceptions.ValidationError({"into": [_("Not found.")]}, code="does_not_exist")
             actions.merge(order, into=into, by=user, note=data.get("note", ""))
 
-        return self._run(MergeSerializer, run)
+        return self._run(OrderMergeSerializer, run)
 
-    @_step(SupervisorNoteSerializer, _("Add a supervisor note"))
+    @_step(OrderSupervisorNoteSerializer, _("Add a supervisor note"))
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
         return self._run(
-            SupervisorNoteSerializer,
+            OrderSupervisorNoteSerializer,
             lambda o, u, d: actions.add_note(o, by=u, text=d.get("text", "")),
         )
 
-    @_step(WhistleInSerializer, _("Whistle the order to a department"))
+    @_step(OrderWhistleInSerializer, _("Whistle the order to a department"))
     @action(detail=True, methods=["post"])
     def whistle(self, request, pk=None):
         return self._run(
-            WhistleInSerializer,
+            OrderWhistleInSerializer,
             lambda o, u, d: actions.whistle(
                 o, department=d["department"], kind=d["kind"], reason=d.get("reason", ""), by=u
             ),
@@ -550,29 +553,29 @@ class OrderViewSet(
             raise exceptions.ValidationError({"whistle": [_("Not found.")]}, code="does_not_exist")
         return found
 
-    @_step(WhistleRefSerializer, _("Report for the department"))
+    @_step(OrderWhistleRefSerializer, _("Report for the department"))
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         return self._run(
-            WhistleRefSerializer,
+            OrderWhistleRefSerializer,
             lambda o, u, d: _status_errors(actions.acknowledge, self._whistle(o, d), by=u),
         )
 
-    @_step(DepartmentResultSerializer, _("The department reports what it did"))
+    @_step(OrderDepartmentResultSerializer, _("The department reports what it did"))
     @action(detail=True, methods=["post"], url_path="department-resolve")
     def department_resolve(self, request, pk=None):
         return self._run(
-            DepartmentResultSerializer,
+            OrderDepartmentResultSerializer,
             lambda o, u, d: _status_errors(
                 actions.department_resolve, self._whistle(o, d), by=u, result=d.get("result", "")
             ),
         )
 
-    @_step(DepartmentRateSerializer, _("Rate a department's work"))
+    @_step(OrderDepartmentRateSerializer, _("Rate a department's work"))
     @action(detail=True, methods=["post"], url_path="rate-department")
     def rate_department(self, request, pk=None):
         return self._run(
-            DepartmentRateSerializer,
+            OrderDepartmentRateSerializer,
             lambda o, u, d: _status_errors(
                 actions.rate_department,
                 self._whistle(o, d),
@@ -582,7 +585,7 @@ class OrderViewSet(
             ),
         )
 
-    @_step(PhotosInSerializer, _("Add photos (multipart)"))
+    @_step(OrderPhotosInSerializer, _("Add photos (multipart)"))
     @action(detail=True, methods=["post"])
     def photos(self, request, pk=None):
         def run(order, user, data):
@@ -590,7 +593,7 @@ class OrderViewSet(
             for upload in data["photos"]:
                 actions.add_photo(order, upload=upload, by=user, kind=kind)
 
-        return self._run(PhotosInSerializer, run)
+        return self._run(OrderPhotosInSerializer, run)
 
 
 def _status_errors(function, item, **kwargs):
@@ -605,7 +608,7 @@ def _status_errors(function, item, **kwargs):
 
 
 # --- configuration and figures -----------------------------------------------------------------------
-class CategorySerializer(serializers.Serializer):
+class OrderCategorySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     parent = serializers.CharField(source="parent.slug", default=None)
@@ -614,14 +617,14 @@ class CategorySerializer(serializers.Serializer):
 
 @extend_schema_view(list=extend_schema(summary=_("Order categories in use")))
 class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = CategorySerializer
+    serializer_class = OrderCategorySerializer
     pagination_class = None
 
     def get_queryset(self):
         return Category.objects.filter(active=True).select_related("parent").order_by("sort", "id")
 
 
-class DepartmentSerializer(serializers.Serializer):
+class OrderDepartmentSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     phone = serializers.CharField(help_text=_("The department's duty phone."))
@@ -629,7 +632,7 @@ class DepartmentSerializer(serializers.Serializer):
 
 @extend_schema_view(list=extend_schema(summary=_("Departments orders may be whistled to")))
 class DepartmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = DepartmentSerializer
+    serializer_class = OrderDepartmentSerializer
     pagination_class = None
 
     def get_queryset(self):

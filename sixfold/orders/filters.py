@@ -13,6 +13,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from sixfold.core import pii
 from sixfold.core.actions import normalize_phone
@@ -31,6 +33,11 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A configuration row (category, department) chosen by its slug."""
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -42,7 +49,7 @@ class OrderFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(method=_within, label=_("region code"))
     search = django_filters.CharFilter(method="filter_search", label=_("number or text"))
     state = django_filters.MultipleChoiceFilter(choices=State.choices, label=_("state"))
-    category = django_filters.ModelChoiceFilter(
+    category = SlugChoiceFilter(
         queryset=Category.objects.select_related("parent"),
         to_field_name="slug",
         method="filter_category",
@@ -60,7 +67,7 @@ class OrderFilter(django_filters.FilterSet):
         label=_("open"),
         widget=forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))]),
     )
-    department = django_filters.ModelChoiceFilter(
+    department = SlugChoiceFilter(
         queryset=Department.objects.all(),
         to_field_name="slug",
         method="filter_department",
