@@ -4,6 +4,7 @@ the form field by field."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sixfold.core.forms import DateInput, RegionChoiceField, StyledForm
 
@@ -87,7 +88,9 @@ class PostForm(StyledForm):
     category = forms.ModelChoiceField(label=_("category"), queryset=None)
     title = forms.CharField(label=_("title"), max_length=100)
     description = forms.CharField(
-        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("dualreport", "description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     place = forms.CharField(label=_("place"), max_length=100, required=False)
     schedule = forms.CharField(
@@ -120,7 +123,9 @@ class RecordForm(StyledForm):
         label=_("hours"), min_value=0.5, max_value=24, decimal_places=1, max_digits=4
     )
     post = forms.ModelChoiceField(label=_("post"), queryset=None, required=False)
-    description = forms.CharField(label=_("what was done"), max_length=200)
+    description = forms.CharField(
+        label=pgettext_lazy("dualreport", "what was done"), max_length=200
+    )
 
     def __init__(self, *args, posts=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,5 +139,7 @@ class ReasonForm(StyledForm):
 class AssessmentForm(StyledForm):
     grade = forms.ChoiceField(label=_("assessment"), choices=QuarterlyAssessment.Grade.choices)
     comment = forms.CharField(
-        label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=pgettext_lazy("dualreport", "comment"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )

@@ -186,7 +186,7 @@ class ServicePost(TimeStamped):
 
     class PostStatus(models.TextChoices):
         OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("dualreport", "Closed")
 
     scope_field = "code"
 
@@ -198,7 +198,7 @@ class ServicePost(TimeStamped):
         ServiceCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="posts"
     )
     title = models.CharField(_("title"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("dualreport", "description"), blank=True)
     place = models.CharField(_("place"), max_length=100, blank=True)
     schedule = models.CharField(_("schedule"), max_length=100, blank=True)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
@@ -213,7 +213,7 @@ class ServicePost(TimeStamped):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("published by"),
+        verbose_name=pgettext_lazy("dualreport", "published by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -277,7 +277,10 @@ class ServiceRecord(TimeStamped):
     class RecordStatus(models.TextChoices):
         PENDING = "pending", _("Awaiting confirmation")  # entered by the member
         CONFIRMED = "confirmed", _("Confirmed")  # credited to the ledger
-        REJECTED = "rejected", _("Rejected")  # the community did not confirm it
+        REJECTED = (
+            "rejected",
+            pgettext_lazy("dualreport", "Rejected"),
+        )  # the community did not confirm it
         WITHDRAWN = "withdrawn", _("Withdrawn")  # cancelled; a confirmed one is reversed
 
     scope_field = "code"
@@ -299,7 +302,7 @@ class ServiceRecord(TimeStamped):
     code = models.CharField(_("region code"), max_length=40, db_index=True)
     served_on = models.DateField(_("date served"), db_index=True)
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
-    description = models.CharField(_("what was done"), max_length=200)
+    description = models.CharField(pgettext_lazy("dualreport", "what was done"), max_length=200)
     status = models.CharField(
         _("status"),
         max_length=12,
@@ -362,10 +365,10 @@ class QuarterlyAssessment(TimeStamped):
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     grade = models.CharField(_("assessment"), max_length=12, choices=Grade.choices)
-    comment = models.TextField(_("comment"), blank=True)
+    comment = models.TextField(pgettext_lazy("dualreport", "comment"), blank=True)
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("assessed by"),
+        verbose_name=pgettext_lazy("dualreport", "assessed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
