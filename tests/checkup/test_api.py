@@ -129,3 +129,19 @@ def test_rectification_and_recheck(api, cw):
     )
     other_admin = api(cw.users["party_member"])
     assert other_admin.get(f"{BASE}results/{result.pk}/").status_code == 404
+
+
+def test_progress_reports_organisations_below_the_resident_minimum(api, cw):
+    cycle = cw.open()
+    actions.change_cycle(cycle, {"min_residents": 1}, by=None)
+    actions.submit_assessment(
+        cycle, cw.member, Party.RESIDENT, cw.full_marks(), by=cw.users["resident"]
+    )
+    rows = api(cw.users["community_secretary"]).get(f"{BASE}cycles/{cycle.pk}/progress/").json()
+    by_org = {row["organization"]: row for row in rows}
+    assert by_org[cw.branch.pk]["residents"] == 1
+    assert by_org[cw.branch.pk]["assessed"]["resident"] == 1
+    assert not by_org[cw.branch.pk]["below_minimum"]
+    assert by_org[cw.committee.pk]["below_minimum"]
+    grid = api(cw.users["grid_worker"]).get(f"{BASE}cycles/{cycle.pk}/progress/").json()
+    assert [row["organization"] for row in grid] == [cw.branch.pk]

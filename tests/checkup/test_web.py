@@ -133,9 +133,9 @@ def test_progress_reports_branches_below_the_resident_minimum(client, cw):
         cycle, cw.member, Party.RESIDENT, cw.full_marks(), by=cw.users["resident"]
     )
     page = client.get(reverse("checkup:progress", args=[cycle.pk]))
-    rows = {row["org"].pk: row for row in page.context["rows"]}
-    assert rows[cw.branch.pk]["residents"] == 1 and not rows[cw.branch.pk]["short"]
-    assert rows[cw.committee.pk]["short"]
+    rows = {row.org.pk: row for row in page.context["rows"]}
+    assert rows[cw.branch.pk].residents == 1 and not rows[cw.branch.pk].short
+    assert rows[cw.committee.pk].short
     assert page.context["below"] == 1
 
 
@@ -253,3 +253,26 @@ def test_rectification_list_filters_and_exports(client, cw):
     login(client, cw, "party_member")
     mine = client.get(reverse("checkup:me"))
     assert "问题2" in mine.text and 'data-year="2026"' in mine.text
+
+
+def test_sheets_list_who_is_still_missing_and_export(client, cw):
+    cycle = cw.open()
+    actions.submit_assessment(
+        cycle, cw.member, Party.ORGANIZATION, cw.full_marks(), by=cw.users["street_admin"]
+    )
+    login(client, cw, "community_secretary")
+    url = reverse("checkup:sheet_list", args=[cycle.pk])
+    names = [
+        m.display_name for m, _, _ in client.get(url, {"missing": "organization"}).context["rows"]
+    ]
+    assert "李秀英" not in names and "周敏" in names
+    assert len(client.get(url, {"missing": "self"}).context["rows"]) == 5
+    response = client.get(reverse("checkup:sheet_export", args=[cycle.pk]))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert len(rows) == 6
+    mine = next(row for row in rows if row[0] == "李秀英")
+    assert mine[5] == 100 and mine[6] == 100 and mine[7] == str(Grade.HEALTHY.label)
+    actions.close_cycle(cycle, by=None)
+    response = client.get(reverse("checkup:sheet_export", args=[cycle.pk]))
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert next(row for row in rows if row[0] == "李秀英")[6] == 100

@@ -33,6 +33,7 @@ from .models import (
     Party,
     RectificationItem,
 )
+from .progress import branch_progress
 
 
 class CheckupIndicatorSerializer(serializers.ModelSerializer):
@@ -96,6 +97,19 @@ class CheckupSheetSerializer(serializers.Serializer):
     initial_grade = serializers.CharField(allow_blank=True)
     missing = serializers.ListField(child=serializers.CharField())
     final = serializers.BooleanField(help_text=_("Frozen by the close of the cycle."))
+
+
+class CheckupProgressSerializer(serializers.Serializer):
+    organization = serializers.IntegerField()
+    name = serializers.CharField()
+    members = serializers.IntegerField()
+    assessed = serializers.DictField(
+        child=serializers.IntegerField(), help_text=_("Members assessed, per party.")
+    )
+    residents = serializers.IntegerField(help_text=_("Residents heard."))
+    below_minimum = serializers.BooleanField(
+        help_text=_("Fewer residents heard than the cycle asks for.")
+    )
 
 
 def sheet_data(cycle, member, result=None, sheet=None) -> dict:
@@ -175,6 +189,27 @@ class CycleViewSet(
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         return self._transition(request, actions.close_cycle)
+
+    @extend_schema(
+        responses=CheckupProgressSerializer(many=True),
+        summary=_("Progress per party organisation, with the residents heard"),
+    )
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        cycle = self.get_object()
+        members = PartyMember.objects.visible_to(request.user, VIEW).active().within(cycle.code)
+        rows = [
+            {
+                "organization": row.org.pk,
+                "name": row.org.name,
+                "members": row.members,
+                "assessed": dict(row.done),
+                "residents": row.residents,
+                "below_minimum": row.short,
+            }
+            for row in branch_progress(cycle, members)
+        ]
+        return Response(CheckupProgressSerializer(rows, many=True).data)
 
     @extend_schema(
         responses=CheckupSheetSerializer(many=True), summary=_("Members' check-up sheets")

@@ -7,6 +7,8 @@ from openpyxl import Workbook
 
 from sixfold.party.exports import _response, _sheet
 
+from .models import Party
+
 CHUNK = 2000
 
 
@@ -53,3 +55,56 @@ def rectifications_workbook(queryset):
             ]
         )
     return _response(workbook, "rectifications")
+
+
+def sheets_workbook(cycle, members, sheet_rows, chunk: int = 500):
+    """Every member's party scores, total and grade; read in chunks of members so a street's
+    thousands of sheets are summed a chunk at a time."""
+    workbook = Workbook(write_only=True)
+    sheet = _sheet(
+        workbook,
+        _("Check-up sheets"),
+        [
+            _("Name"),
+            _("Party organisation"),
+            _("Self-assessment"),
+            _("Peer assessment"),
+            _("Resident assessment"),
+            _("Organisation assessment"),
+            _("Total"),
+            _("Check-up grade"),
+            _("Current grade"),
+            _("Not assessed by"),
+        ],
+        [10, 28, 10, 10, 10, 10, 10, 10, 10, 24],
+    )
+    labels = dict(Party.choices)
+    members = list(members)
+    for start in range(0, len(members), chunk):
+        for member, live, result in sheet_rows(cycle, members[start : start + chunk]):
+            if result is not None:
+                scores = [
+                    result.self_score,
+                    result.peer_score,
+                    result.resident_score,
+                    result.organization_score,
+                ]
+                grades = [result.get_initial_grade_display(), result.get_grade_display()]
+                total, missing = result.total, result.missing_labels()
+            elif live is not None:
+                scores = [live.party_scores[p] for p in Party.values]
+                grades = [live.grade_label(), live.grade_label()]
+                total, missing = live.total, [str(labels[p]) for p in live.missing]
+            else:
+                scores, grades, total, missing = [None] * 4, ["", ""], None, []
+            sheet.append(
+                [
+                    member.display_name,
+                    member.organization.name,
+                    *scores,
+                    total,
+                    *grades,
+                    "、".join(missing),
+                ]
+            )
+    return _response(workbook, f"checkup-{cycle.year}")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/indicators/new/", views.indicator_add, name="indicator_add"),
     path("<int:pk>/progress/", views.progress, name="progress"),
     path("<int:pk>/sheets/", views.sheet_list, name="sheet_list"),
+    path("<int:pk>/sheets/export/", views.sheet_export, name="sheet_export"),
     path("<int:pk>/summary/", views.summary, name="summary"),
     path("<int:pk>/members/<int:member_pk>/", views.sheet, name="sheet"),
     path(

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from sixfold.core.forms import apply_errors
 from sixfold.core.models import Region
 from sixfold.core.views import list_context, styled_filterset
 from sixfold.party.actions import MANAGE, VIEW, community_code
-from sixfold.party.models import PartyMember, PartyOrganization
+from sixfold.party.models import PartyMember
 
 from . import actions, exports, grading
 from .filters import CycleFilter, RectificationFilter
@@ -47,6 +47,7 @@ from .models import (
     Party,
     RectificationItem,
 )
+from .progress import branch_progress
 
 PAGE_SIZE = 50
 
@@ -351,38 +352,8 @@ def progress(request, pk):
     residents took part."""
     user = request.user
     cycle = get_cycle(request, pk)
-    members = scoped_members(user, cycle)
-    by_org = dict(members.order_by().values_list("organization_id").annotate(n=Count("pk")))
-    assessed = (
-        Assessment.objects.filter(cycle=cycle, member__in=members.values("pk"))
-        .values("member__organization_id", "party")
-        .annotate(
-            members=Count("member_id", distinct=True),
-            # By name: rows written in bulk (the demo's history) carry a name and no login.
-            assessors=Count("assessor_name", distinct=True),
-        )
-        .order_by()
-    )
-    counts: dict[int, dict] = {}
-    for row in assessed:
-        counts.setdefault(row["member__organization_id"], {})[row["party"]] = row
-    orgs = PartyOrganization.objects.filter(pk__in=list(by_org)).order_by("code")
-    rows = []
-    below = 0
-    for org in orgs:
-        parties = counts.get(org.pk, {})
-        residents = parties.get(Party.RESIDENT, {}).get("assessors", 0)
-        short = residents < cycle.min_residents
-        below += short
-        rows.append(
-            {
-                "org": org,
-                "members": by_org[org.pk],
-                "done": [(p, parties.get(p, {}).get("members", 0)) for p in Party.values],
-                "residents": residents,
-                "short": short,
-            }
-        )
+    rows = branch_progress(cycle, scoped_members(user, cycle))
+    below = sum(row.short for row in rows)
     return render(
         request,
         "checkup/progress.html",
@@ -396,31 +367,67 @@ def progress(request, pk):
 
 
 @login_required
-def sheet_list(request, pk):
-    """The cycle's members with their party scores, total and grade (frozen once closed)."""
-    user = request.user
-    cycle = get_cycle(request, pk)
-    members = scoped_members(user, cycle).order_by("code", "id")
+def sheet_members(request, cycle):
+    """The cycle's members the user sees, narrowed by the list's filters: organisation, name,
+    and a party that has not assessed them yet."""
+    members = scoped_members(request.user, cycle).order_by("code", "id")
     org = request.GET.get("organization", "")
     if org.isdigit() and len(org) < 19:
         members = members.filter(organization_id=int(org))
     search = (request.GET.get("search") or "").strip()[:50]
     if search:
         members = members.filter(Q(resident__name__contains=search) | Q(name__contains=search))
-    page = paginate(request, members)
+    missing = request.GET.get("missing", "")
+    if missing in Party.values:
+        given = Assessment.objects.filter(cycle=cycle, member=OuterRef("pk"), party=missing)
+        members = members.filter(~Exists(given))
+    return members, search, missing
+
+
+def sheet_rows(cycle, members) -> list[tuple]:
+    """(member, live sheet or None, frozen result or None) for a page of members."""
+    members = list(members)
     if cycle.is_closed:
         results = {
-            r.member_id: r
-            for r in CheckupResult.objects.filter(cycle=cycle, member__in=list(page.object_list))
+            r.member_id: r for r in CheckupResult.objects.filter(cycle=cycle, member__in=members)
         }
-        rows = [(member, None, results.get(member.pk)) for member in page.object_list]
-    else:
-        rows = [(sheet.member, sheet, None) for sheet in grading.sheets_for(cycle, page)]
+        return [(member, None, results.get(member.pk)) for member in members]
+    return [(sheet.member, sheet, None) for sheet in grading.sheets_for(cycle, members)]
+
+
+@login_required
+def sheet_list(request, pk):
+    """The cycle's members with their party scores, total and grade (frozen once closed)."""
+    cycle = get_cycle(request, pk)
+    members, search, missing = sheet_members(request, cycle)
+    page = paginate(request, members)
     return render(
         request,
         "checkup/sheet_list.html",
-        {"cycle": cycle, "page": page, "rows": rows, "search": search, "parties": Party.choices},
+        {
+            "cycle": cycle,
+            "page": page,
+            "rows": sheet_rows(cycle, page.object_list),
+            "search": search,
+            "missing": missing,
+            "parties": Party.choices,
+        },
     )
+
+
+@login_required
+def sheet_export(request, pk):
+    """The list's members with their scores and grades as a spreadsheet (a register)."""
+    user = request.user
+    cycle = get_cycle(request, pk)
+    members, _search, _missing = sheet_members(request, cycle)
+    actions.record_export(
+        _("Check-up sheets of %(name)s (Excel)") % {"name": cycle.name},
+        scope_code=cycle.code,
+        filters=dict(request.GET.items()),
+        by=user,
+    )
+    return exports.sheets_workbook(cycle, members, sheet_rows)
 
 
 @login_required
