@@ -333,7 +333,7 @@ class OrderViewSet(
             queryset = queryset | queries.in_scope(user, actions.CLAIM)
         queryset = queryset.select_related(
             "category__parent", "region", "merged_into"
-        ).prefetch_related("photos", "whistles__department")
+        ).prefetch_related("photos", "whistles__department", "duplicates")
         if self.action == "retrieve":
             queryset = queryset.prefetch_related("events")
         return queryset.order_by("-submitted_at", "-id")
