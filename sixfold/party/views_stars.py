@@ -311,7 +311,7 @@ def ledger_adjust(request, pk):
         )
         if entry is not None:
             messages.success(request, _("The adjustment is entered."))
-            return redirect("party:points_member", pk=member.pk)
+            return redirect("party:points_person", pk=member.pk)
     return render(
         request,
         "party/stars/form.html",
@@ -324,7 +324,7 @@ def ledger_adjust(request, pk):
                 "approve adjustments here. It can be corrected only by a reversal."
             ),
             "button": _("Enter the adjustment"),
-            "cancel_url": reverse("party:points_member", args=[member.pk]),
+            "cancel_url": reverse("party:points_person", args=[member.pk]),
         },
         status=400 if form.errors else 200,
     )
@@ -340,7 +340,7 @@ def ledger_reverse(request, pk):
     )
     if not user.has_scoped_perm(ADJUST, entry.code):
         raise PermissionDenied
-    done = reverse("party:points_member", args=[entry.subject_id])
+    done = reverse("party:points_person", args=[entry.subject_id])
     if entry.is_reversal or entry.is_reversed:
         messages.info(
             request,
@@ -382,7 +382,7 @@ def ledger_disqualify(request, pk):
     member = visible_member(user, pk)
     if not user.has_scoped_perm(APPROVE, member.code):
         raise PermissionDenied
-    done = reverse("party:points_member", args=[member.pk])
+    done = reverse("party:points_person", args=[member.pk])
     form = DisqualifyForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
     if request.method == "POST" and run_form(
         form,
@@ -423,7 +423,7 @@ def ledger_withdraw_disqualification(request, pk):
     )
     if not user.has_scoped_perm(APPROVE, record.code):
         raise PermissionDenied
-    done = reverse("party:points_member", args=[record.subject_id])
+    done = reverse("party:points_person", args=[record.subject_id])
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and run_form(
         form,

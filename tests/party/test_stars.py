@@ -54,7 +54,7 @@ def test_pages_render_for_the_street_admin(client, rated):
     pages = [
         reverse("party:points_ledger"),
         reverse("party:points_ledger") + "?source=activity&date_from=2026-07-01&search=李",
-        reverse("party:points_member", args=[rated.member.pk]),
+        reverse("party:points_person", args=[rated.member.pk]),
         reverse("party:points_adjust", args=[rated.member.pk]),
         reverse("party:points_disqualify", args=[rated.member.pk]),
         reverse("party:points_reverse", args=[rated.entry.pk]),
@@ -211,7 +211,7 @@ MATRIX = {
 def urls(party):
     return {
         "ledger": reverse("party:points_ledger"),
-        "member": reverse("party:points_member", args=[party.member.pk]),
+        "member": reverse("party:points_person", args=[party.member.pk]),
         "adjust": reverse("party:points_adjust", args=[party.member.pk]),
         "disqualify": reverse("party:points_disqualify", args=[party.member.pk]),
         "ratings": reverse("party:ratings"),
@@ -231,7 +231,7 @@ def test_permission_matrix(client, rated, role):
 def test_out_of_scope_member_is_404(client, rated, role):
     login(client, rated, role)
     for url in [
-        reverse("party:points_member", args=[rated.other_member.pk]),
+        reverse("party:points_person", args=[rated.other_member.pk]),
         reverse("party:points_adjust", args=[rated.other_member.pk]),
         reverse("party:rating_result", args=["2026Q3", rated.other_member.pk]),
     ]:
@@ -261,7 +261,7 @@ def test_lists_have_a_query_budget(client, rated, django_assert_max_num_queries)
     login(client, rated, "community_secretary")
     for url in [
         reverse("party:points_ledger"),
-        reverse("party:points_member", args=[rated.member.pk]),
+        reverse("party:points_person", args=[rated.member.pk]),
         reverse("party:rating_detail", args=["2026Q3"]),
         reverse("party:ratings"),
     ]:
@@ -295,7 +295,7 @@ def test_disqualify_and_withdraw_through_the_pages(client, rated):
     response = client.post(url, {"occurred_on": "2026-08-01", "reason": "党内警告处分"})
     assert response.status_code == 302
     record = Disqualification.objects.get()
-    page = client.get(reverse("party:points_member", args=[rated.member.pk])).content.decode()
+    page = client.get(reverse("party:points_person", args=[rated.member.pk])).content.decode()
     withdraw = reverse("party:points_withdraw", args=[record.pk])
     assert "党内警告处分" in page and withdraw in page
     point_actions.compute_period(rated.period, by=None)
