@@ -245,3 +245,24 @@ def test_schema_lists_the_transitions(api, ow):  # noqa: F811
     paths = response.json()["paths"]
     for name in ("claim", "send-back", "return", "whistle", "acknowledge", "merge"):
         assert f"/api/v1/orders/{{id}}/{name}/" in paths, name
+
+
+def test_list_queries_do_not_grow_with_the_rows(api, ow):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(ow.users["community_secretary"])
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured.captured_queries)
+
+    ow.submit()
+    ow.accepted()
+    few = count()
+    for _ in range(4):
+        ow.submit()
+        ow.accepted()
+        ow.verified()
+    assert count() == few
