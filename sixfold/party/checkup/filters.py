@@ -61,7 +61,7 @@ class RectificationFilter(django_filters.FilterSet):
     )
     overdue = django_filters.ChoiceFilter(
         method="filter_overdue",
-        label=_("overdue"),
+        label=pgettext_lazy("rectification", "overdue"),
         choices=[("yes", pgettext_lazy("rectification", "Overdue")), ("no", _("Not overdue"))],
     )
     search = django_filters.CharFilter(method="filter_search", label=_("search"))
