@@ -1,10 +1,10 @@
 """FilterSets shared by the service pages and the services API (one definition of each)."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Notice, PointKind, ServicePoint, ServiceType, Venue
+from .models import Notice, PointKind, ServicePoint, ServiceStaff, ServiceType, Venue
 
 
 def _within(queryset, name, value):
@@ -22,9 +22,11 @@ class PointFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
+        # Exists, not a join: the list counts each point's staff, which a join would multiply.
+        staffed = ServiceStaff.objects.filter(point=OuterRef("pk"), name__contains=value)
         return queryset.filter(
-            Q(name__contains=value) | Q(address__contains=value) | Q(staff__name=value)
-        ).distinct()
+            Q(name__contains=value) | Q(address__contains=value) | Q(Exists(staffed))
+        )
 
 
 class VenueFilter(django_filters.FilterSet):
