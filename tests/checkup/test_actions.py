@@ -115,6 +115,9 @@ def test_rules_are_checked_together(cw):
         actions.create_cycle(cw.community, {"year": 2026}, by=admin)
     assert codes(exc) == {"year": ["taken"]}
     with pytest.raises(ValidationError) as exc:
+        actions.create_cycle(cw.street, {"year": 2026}, by=admin)
+    assert codes(exc) == {"year": ["overlap"]}  # community 1 has its own that year
+    with pytest.raises(ValidationError) as exc:
         actions.create_cycle(cw.grid, {"year": 2027}, by=admin)
     assert codes(exc) == {"region": ["bad_level"]}
     with pytest.raises(PermissionDenied):

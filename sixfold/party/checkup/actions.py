@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -229,6 +230,18 @@ def create_cycle(region: Region, data: dict, *, by, default_indicators: bool = T
     taken = _("This area already has a check-up for that year.")
     if CheckupCycle.objects.filter(code=region.code, year=year).exists():
         raise _error("year", taken, "taken")
+    # One check-up a year per member: a street's and one of its communities' would overlap.
+    above = [region.code[:length] for length in (9, 12) if length < len(region.code)]
+    overlapping = CheckupCycle.objects.filter(year=year).filter(
+        Q(code__in=above) | Q(code__startswith=region.code)
+    )
+    clash = overlapping.first()
+    if clash is not None:
+        raise _error(
+            "year",
+            _("“%(name)s” already covers members of this area that year.") % {"name": clash.name},
+            "overlap",
+        )
     cycle = CheckupCycle(region=region, code=region.code, year=year, name=name, **rules)
     try:
         with transaction.atomic():
