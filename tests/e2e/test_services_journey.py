@@ -11,6 +11,7 @@ from django.apps import apps
 from playwright.sync_api import expect
 
 from sixfold.services.models import Notice, ServicePoint
+from sixfold.services.views import order_entry_base
 from tests import factories
 from tests.services.conftest import ServicesWorld
 
@@ -75,6 +76,16 @@ def test_worker_closes_a_gap_and_a_resident_reads_the_e_page(
     expect(entry).to_be_visible()
     box = entry.bounding_box()
     assert box["width"] <= 390
+
+    request = phone.locator(".sf-request[data-slug='home_elderly_care']").first
+    if order_entry_base():
+        # With the orders pages in place: the request opens the order form, preset to her home
+        # and to the service's category.
+        request.click()
+        expect(phone).to_have_url(
+            re.compile(rf"/orders/new/\?region={re.escape(world.household.code)}&category=")
+        )
+        expect(phone.locator("form")).not_to_have_count(0)
 
     visitor = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     anonymous = visitor.new_page()
