@@ -21,6 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -254,7 +255,10 @@ def ledger_member(request, pk):
     member = visible_member(user, pk)
     base = LedgerEntry.objects.of(SUBJECT_TYPE, member.pk)
     queryset = entries_with_state(base).order_by("-occurred_on", "-id")
-    filterset = styled_filterset(LedgerEntryFilter(request.GET or None, queryset=queryset), user)
+    filterset = LedgerEntryFilter(request.GET or None, queryset=queryset)
+    for name in ("search", "region"):  # one member's page: her name and place are given
+        filterset.filters.pop(name)
+    filterset = styled_filterset(filterset, user)
     year_start = timezone.localdate().replace(month=1, day=1)
     totals = base.order_by().aggregate(
         total=Sum("points"), year=Sum("points", filter=Q(occurred_on__gte=year_start))
@@ -795,16 +799,18 @@ def airing_index(request):
     latest = published[0] if published else None
     rows = list(communities().select_related("parent"))
     if latest is not None:
+        # Communities and villages have codes of one length: group the results by that prefix.
         counts: dict[str, list[int]] = {}
-        lengths = sorted({len(c.code) for c in rows})
-        known = {c.code for c in rows}
-        for code, stars_ in RatingResult.objects.filter(period=latest).values_list("code", "stars"):
-            for length in lengths:
-                if code[:length] in known:
-                    count = counts.setdefault(code[:length], [0, 0])
-                    count[0] += 1
-                    count[1] += stars_
-                    break
+        for length in sorted({len(c.code) for c in rows}):
+            grouped = (
+                RatingResult.objects.filter(period=latest)
+                .annotate(community=Substr("code", 1, length))
+                .values("community")
+                .annotate(people=Count("id"), total=Sum("stars"))
+                .order_by()
+            )
+            for row in grouped:
+                counts.setdefault(row["community"], [row["people"], row["total"] or 0])
         for community in rows:
             people, total = counts.get(community.code, [0, 0])
             community.rated = people

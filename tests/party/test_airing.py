@@ -100,6 +100,8 @@ def test_printable_version_and_index(client, board):
     index = client.get(reverse("party:airing_index"))
     assert index.status_code == 200
     assert board.url in index.content.decode()
+    rated = {c.code: c.rated for c in index.context["communities"]}
+    assert rated == {board.community.code: 3, board.other_community.code: 1}
 
 
 def test_unknown_community_or_period_is_404(client, board):
