@@ -46,8 +46,8 @@ def hours(registration, by, **data):
 def test_a_member_reports_to_the_community_she_lives_in(dual):
     registration = dual.registration
     assert registration.community == dual.community
-    # her rows sit at her grid branch, so the branch secretary of grid 1 sees them
-    assert registration.code == dual.branch.code
+    # her rows sit at her household, so the branch secretary of grid 1 sees them
+    assert registration.code == dual.household.code
     assert registration.employer == "莱钢"  # taken from the member record
     assert [c.slug for c in registration.categories.all()] == ["legal_aid"]
     event = AuditEvent.objects.filter(object_type="dualreport.memberregistration").get()
@@ -68,7 +68,7 @@ def test_a_member_registers_herself_and_staff_register_others(dual):
     worker_made = actions.register_member(
         dual.neighbour_member, {}, by=dual.users["community_worker"]
     )
-    assert worker_made.code == dual.neighbour_member.code
+    assert worker_made.code == dual.neighbour.code  # his household in grid 2
     # a worker of community 1 cannot register a member of community 2
     with pytest.raises(PermissionDenied):
         actions.register_member(dual.other_member, {}, by=dual.users["community_worker"])
@@ -398,3 +398,18 @@ def test_the_category_list_is_configured_street_wide(dual):
     made.refresh_from_db()
     assert (made.name, made.active) == ("助老", False)
     assert MemberRegistration.objects.count() == 1
+
+
+def test_a_member_outside_the_register_names_her_community(dual):
+    from sixfold.party import actions as party_actions
+
+    party_actions.change_member(
+        dual.external, {"in_service": True, "employer": "师范学校"}, by=None
+    )
+    admin = dual.users["street_admin"]
+    registration = actions.register_member(
+        dual.external, {}, community=dual.other_community, by=admin
+    )
+    # she lives in community 2 although her organisation is community 1's committee
+    assert registration.community == dual.other_community
+    assert registration.code == dual.other_community.code

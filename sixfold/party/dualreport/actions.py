@@ -161,8 +161,11 @@ def residence_community(member: PartyMember) -> Region | None:
 
 
 def registration_code(member: PartyMember, community: Region) -> str:
-    """A member's rows sit at her organisation's node when it lies in the community (so her
-    grid's branch secretary sees them), at the community otherwise."""
+    """Where a member's rows sit: at her household when she lives in the community (so the
+    branch secretary and grid worker of her grid see them, whichever organisation she belongs
+    to), else at her organisation's node when it lies in the community, else at the community."""
+    if member.resident_id and member.resident.code.startswith(community.code):
+        return member.resident.code
     return member.code if member.code.startswith(community.code) else community.code
 
 

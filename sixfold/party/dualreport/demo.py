@@ -169,13 +169,12 @@ class DualReportBuilder:
             community_id = community_ids.get(home[:12])
             if community_id is None or rng.random() >= REGISTERED_SHARE:
                 continue
-            community_code = home[:12]
             employer = member.employer or rng.choice(WORK_UNITS)
             unit = next((u for u in units[community_id] if u.unit == employer), None)
             registration = MemberRegistration(
                 member=member,
                 community_id=community_id,
-                code=member.code if member.code.startswith(community_code) else community_code,
+                code=home,  # her household (or her organisation, for one outside the register)
                 employer=employer,
                 employer_party_org=f"{employer}党委",
                 unit=unit,

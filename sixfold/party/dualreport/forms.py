@@ -29,6 +29,12 @@ class RegistrationForm(StyledForm):
     """A member's report to the community; staff also choose the member."""
 
     member = MemberChoiceField(label=_("party member"), queryset=None)
+    community = RegionChoiceField(
+        label=_("residence community"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty for the community the member lives in."),
+    )
     employer = forms.CharField(label=_("employer"), max_length=100, required=False)
     employer_party_org = forms.CharField(
         label=_("employer's party organisation"), max_length=100, required=False
@@ -49,12 +55,16 @@ class RegistrationForm(StyledForm):
         label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, members=None, units=None, **kwargs):
+    def __init__(self, *args, members=None, units=None, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
         if members is None:
             del self.fields["member"]
         else:
             self.fields["member"].queryset = members
+        if communities is None:
+            del self.fields["community"]
+        else:
+            self.fields["community"].queryset = communities
         if units is None:
             del self.fields["unit"]
         else:

@@ -245,12 +245,21 @@ def registration_create(request):
     if request.GET.get("member", "").isdigit():
         initial["member"] = candidates.filter(pk=int(request.GET["member"])).first()
     units = UnitRegistration.objects.visible_to(user, MANAGE).filter(status=Status.ACTIVE)
-    form = RegistrationForm(request.POST or None, members=candidates, units=units, initial=initial)
+    form = RegistrationForm(
+        request.POST or None,
+        members=candidates,
+        units=units,
+        communities=managed_communities(user),
+        initial=initial,
+    )
     if request.method == "POST":
         registration = run_action(
             form,
             lambda data: actions.register_member(
-                data["member"], {k: v for k, v in data.items() if k != "member"}, by=user
+                data["member"],
+                {k: v for k, v in data.items() if k not in ("member", "community")},
+                community=data.get("community"),
+                by=user,
             ),
         )
         if registration:
