@@ -2,8 +2,10 @@
 and a volunteer-like claimer, a department with one staff login, and helpers to file orders."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from sixfold.orders import actions
@@ -65,6 +67,20 @@ class OrdersWorld(World):
 
     def verified(self, **data):
         return actions.verify(self.resolved(**data), by=self.users["community_worker"])
+
+
+@pytest.fixture(autouse=True)
+def default_categories(request):
+    """The categories, departments and time limits the migration seeds. A browser test's flush
+    (transactional_db) empties every table, migration data included, for the tests that run
+    after it in the same process."""
+    if "db" not in request.fixturenames and "transactional_db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db" if "db" in request.fixturenames else "transactional_db")
+    migration = importlib.import_module(
+        "sixfold.orders.migrations.0002_default_categories_departments"
+    )
+    migration.seed(apps, None)
 
 
 @pytest.fixture
