@@ -204,6 +204,14 @@ def test_lists_stay_within_their_query_budget(client, cw, django_assert_max_num_
     for name in ("sheet_list", "progress", "summary"):
         with django_assert_max_num_queries(14):
             assert client.get(reverse(f"checkup:{name}", args=[cycle.pk])).status_code == 200
+    with django_assert_max_num_queries(14):
+        url = reverse("checkup:sheet", args=[cycle.pk, cw.member.pk])
+        assert client.get(url).status_code == 200
+    for role, name in (("party_member", "me"), ("resident", "rate")):
+        login(client, cw, role)
+        with django_assert_max_num_queries(14):
+            page = client.get(reverse(f"checkup:{name}"))
+        assert page.status_code == 200 and "党员11" in page.text
 
 
 def closed_with_items(cw):
