@@ -11,7 +11,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -49,6 +54,13 @@ def _user(serializer):
     return serializer.context["request"].user
 
 
+def own(user, path: str) -> Q:
+    """Rows of the user's own member record (nothing for an anonymous user)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    return Q(**{path: user})
+
+
 class ScopedObjectField(VisibleObjectField):
     """An object by id among those the user sees with `party.view`, or her own."""
 
@@ -60,10 +72,11 @@ class ScopedObjectField(VisibleObjectField):
         user = _user(self)
         condition = Q(pk__in=self.model.objects.visible_to(user, VIEW).values("pk"))
         if self.own_path:
-            condition |= Q(**{self.own_path: user})
+            condition |= own(user, self.own_path)
         return self.model.objects.filter(condition).distinct()
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class CommunityField(serializers.SlugRelatedField):
     default_error_messages = {"does_not_exist": NOT_FOUND, "invalid": _("Enter a region code.")}
 
@@ -82,7 +95,7 @@ class CategoryField(serializers.SlugRelatedField):
 
 
 # --- categories -------------------------------------------------------------------------------------
-class CategorySerializer(serializers.ModelSerializer):
+class DualReportCategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceCategory
         fields = ["slug", "name", "active", "order"]
@@ -90,13 +103,13 @@ class CategorySerializer(serializers.ModelSerializer):
 
 @extend_schema_view(list=extend_schema(summary=_("List post categories")))
 class CategoryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = CategorySerializer
+    serializer_class = DualReportCategorySerializer
     pagination_class = None
     queryset = ServiceCategory.objects.order_by("order", "id")
 
 
 # --- member registrations --------------------------------------------------------------------
-class RegistrationSerializer(serializers.Serializer):
+class DualReportRegistrationSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     member = ScopedObjectField(
         PartyMember, own_path="user", help_text=_("Id of the in-service party member.")
@@ -145,7 +158,7 @@ def registrations_for(user):
     return (
         MemberRegistration.objects.filter(
             Q(pk__in=MemberRegistration.objects.visible_to(user).values("pk"))
-            | Q(member__user=user)
+            | own(user, "member__user")
         )
         .select_related("member__resident", "community")
         .prefetch_related("categories")
@@ -164,7 +177,7 @@ class RegistrationViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = RegistrationSerializer
+    serializer_class = DualReportRegistrationSerializer
     filterset_class = RegistrationFilter
     lookup_value_regex = "[0-9]+"
 
@@ -194,7 +207,7 @@ class RegistrationViewSet(
 
 
 # --- unit registrations --------------------------------------------------------------------
-class UnitSerializer(serializers.Serializer):
+class DualReportUnitSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     community = CommunityField(help_text=_("Code of the community."))
     name = serializers.CharField(max_length=100, help_text=_("The unit's party organisation."))
@@ -231,7 +244,7 @@ class UnitViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = UnitSerializer
+    serializer_class = DualReportUnitSerializer
     filterset_class = UnitFilter
     lookup_value_regex = "[0-9]+"
 
@@ -267,7 +280,7 @@ class UnitViewSet(
 
 
 # --- posts and claims -----------------------------------------------------------------------
-class PostSerializer(serializers.Serializer):
+class DualReportPostSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     community = CommunityField(help_text=_("Code of the community."))
     category = CategoryField(help_text=_("Key of the category."))
@@ -298,7 +311,11 @@ class PostSerializer(serializers.Serializer):
             return actions.change_post(instance, validated_data, by=_user(self))
 
 
-class ClaimSerializer(serializers.Serializer):
+class DualReportPostStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ServicePost.PostStatus.choices)
+
+
+class DualReportClaimSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     post = serializers.IntegerField(source="post_id", read_only=True)
     post_title = serializers.CharField(source="post.title", read_only=True)
@@ -309,7 +326,7 @@ class ClaimSerializer(serializers.Serializer):
     released_on = serializers.DateField(read_only=True)
 
 
-class ClaimRequestSerializer(serializers.Serializer):
+class DualReportClaimRequestSerializer(serializers.Serializer):
     registration = ScopedObjectField(
         MemberRegistration,
         own_path="member__user",
@@ -327,8 +344,8 @@ def _claim_errors(exc: DjangoValidationError):
 
 def posts_for(user):
     condition = Q(pk__in=ServicePost.objects.visible_to(user).values("pk"))
-    own = MemberRegistration.objects.filter(member__user=user, status=Status.ACTIVE)
-    condition |= Q(community_id__in=own.values("community_id"))
+    mine = MemberRegistration.objects.filter(own(user, "member__user"), status=Status.ACTIVE)
+    condition |= Q(community_id__in=mine.values("community_id"))
     return (
         ServicePost.objects.filter(condition)
         .select_related("category", "community")
@@ -348,7 +365,7 @@ class PostViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = PostSerializer
+    serializer_class = DualReportPostSerializer
     filterset_class = PostFilter
     lookup_value_regex = "[0-9]+"
 
@@ -369,14 +386,16 @@ class PostViewSet(
         return Response(self.get_serializer(self.get_queryset().get(pk=post.pk)).data)
 
     @extend_schema(
-        request=ClaimRequestSerializer,
-        responses={201: ClaimSerializer},
+        request=DualReportClaimRequestSerializer,
+        responses={201: DualReportClaimSerializer},
         summary=_("Claim a place on a post (409 `full` when no place is left)"),
     )
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
         post = self.get_object()
-        given = ClaimRequestSerializer(data=request.data, context=self.get_serializer_context())
+        given = DualReportClaimRequestSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         given.is_valid(raise_exception=True)
         registration = given.validated_data.get("registration")
         if registration is None:
@@ -396,25 +415,27 @@ class PostViewSet(
         claim = PostClaim.objects.select_related("post", "registration__member__resident").get(
             pk=claim.pk
         )
-        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+        return Response(DualReportClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=serializers.Serializer,
+        request=DualReportPostStatusSerializer,
+        responses=DualReportPostSerializer,
         summary=_("Close a post to new claims, or open it again"),
-        parameters=[],
     )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
         post = self.get_object()
         require_perm_on(request.user, MANAGE, post.code)
+        given = DualReportPostStatusSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
         with action_errors():
-            actions.set_post_status(post, str(request.data.get("status", "")), by=request.user)
+            actions.set_post_status(post, given.validated_data["status"], by=request.user)
         return Response(self.get_serializer(self.get_queryset().get(pk=post.pk)).data)
 
 
 @extend_schema_view(list=extend_schema(summary=_("List claims of posts")))
 class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    serializer_class = ClaimSerializer
+    serializer_class = DualReportClaimSerializer
     filterset_class = ClaimFilter
     lookup_value_regex = "[0-9]+"
 
@@ -423,7 +444,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return (
             PostClaim.objects.filter(
                 Q(pk__in=PostClaim.objects.visible_to(user).values("pk"))
-                | Q(registration__member__user=user)
+                | own(user, "registration__member__user")
             )
             .select_related("post", "registration__member__resident")
             .order_by("-created_at", "-id")
@@ -439,7 +460,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
 
 # --- service records -----------------------------------------------------------------------
-class RecordSerializer(serializers.Serializer):
+class DualReportRecordSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     registration = ScopedObjectField(MemberRegistration, own_path="member__user")
     member_name = serializers.CharField(source="registration.member.display_name", read_only=True)
@@ -459,7 +480,7 @@ class RecordSerializer(serializers.Serializer):
             return actions.log_service(registration, validated_data, by=_user(self))
 
 
-class ReasonSerializer(serializers.Serializer):
+class DualReportReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
@@ -475,7 +496,7 @@ class RecordViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
-    serializer_class = RecordSerializer
+    serializer_class = DualReportRecordSerializer
     filterset_class = RecordFilter
     lookup_value_regex = "[0-9]+"
 
@@ -484,7 +505,7 @@ class RecordViewSet(
         return (
             ServiceRecord.objects.filter(
                 Q(pk__in=ServiceRecord.objects.visible_to(user).values("pk"))
-                | Q(registration__member__user=user)
+                | own(user, "registration__member__user")
             )
             .select_related("registration__member__resident")
             .order_by("-served_on", "-id")
@@ -505,25 +526,27 @@ class RecordViewSet(
             actions.confirm_record(record, by=request.user)
         return self._after(record)
 
-    @extend_schema(request=ReasonSerializer, summary=_("Reject hours awaiting confirmation"))
+    @extend_schema(
+        request=DualReportReasonSerializer, summary=_("Reject hours awaiting confirmation")
+    )
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         record = self.get_object()
         require_perm_on(request.user, MANAGE, record.code)
-        given = ReasonSerializer(data=request.data)
+        given = DualReportReasonSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         with action_errors():
             actions.reject_record(record, given.validated_data.get("reason", ""), by=request.user)
         return self._after(record)
 
     @extend_schema(
-        request=ReasonSerializer,
+        request=DualReportReasonSerializer,
         summary=_("Withdraw a record (a confirmed one's points are reversed)"),
     )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
         record = self.get_object()
-        given = ReasonSerializer(data=request.data)
+        given = DualReportReasonSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         with action_errors():
             actions.withdraw_record(record, given.validated_data.get("reason", ""), by=request.user)
@@ -531,7 +554,7 @@ class RecordViewSet(
 
 
 # --- quarterly letters summary ------------------------------------------------------------
-class QuarterSummarySerializer(serializers.Serializer):
+class DualReportQuarterSummarySerializer(serializers.Serializer):
     registration = serializers.IntegerField(source="pk")
     member = serializers.IntegerField(source="member_id")
     member_name = serializers.CharField(source="member.display_name")
@@ -568,7 +591,7 @@ QUARTER_PARAM = OpenApiParameter(
     )
 )
 class LetterViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = QuarterSummarySerializer
+    serializer_class = DualReportQuarterSummarySerializer
 
     def quarter(self):
         value = self.request.query_params.get("quarter")
@@ -591,7 +614,7 @@ class LetterViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         registrations = letters.reported_by(
             MemberRegistration.objects.filter(
                 Q(pk__in=MemberRegistration.objects.visible_to(self.request.user).values("pk"))
-                | Q(member__user=self.request.user)
+                | own(self.request.user, "member__user")
             ).select_related("member__resident", "community"),
             year,
             quarter,
