@@ -41,6 +41,7 @@ from sixfold.accounts.roles import ROLES
 from sixfold.core import pii
 from sixfold.core.forms import apply_errors
 from sixfold.core.models import Level, Region
+from sixfold.core.models.region import CODE_LENGTH
 from sixfold.core.views import list_context, styled_filterset
 from sixfold.points import actions as point_actions
 from sixfold.points import ledger, stars
@@ -608,6 +609,7 @@ def rating_detail(request, code):
     summary = filterset.qs.order_by().aggregate(
         people=Count("id"), stars=Sum("stars"), points=Sum("points")
     )
+    groups = node_summary(filterset.qs, (request.GET.get("region") or "").strip())
     return render(
         request,
         "party/stars/rating_detail.html",
@@ -617,9 +619,42 @@ def rating_detail(request, code):
             page,
             period=period,
             summary=summary,
+            groups=groups,
             can_configure=user.holds_perm(CONFIGURE),
         ),
     )
+
+
+def node_summary(results, region_code: str) -> list[dict]:
+    """The results by community (or, within a community, by grid): members, average stars and
+    how many are on the red and yellow lists. Members filed above that level are left out."""
+    if len(region_code) >= CODE_LENGTH[Level.GRID]:
+        return []
+    level = Level.GRID if len(region_code) >= CODE_LENGTH[Level.COMMUNITY] else Level.COMMUNITY
+    length = CODE_LENGTH[level]
+    red, yellow = airing_thresholds()
+    rows = list(
+        results.order_by()
+        .annotate(node=Substr("code", 1, length))
+        .values("node")
+        .annotate(
+            people=Count("id"),
+            star_total=Sum("stars"),
+            red=Count("id", filter=Q(stars__gte=red, disqualified=False)),
+            yellow=Count("id", filter=Q(stars__lte=yellow) | Q(disqualified=True)),
+        )
+        .order_by("node")
+    )
+    names = dict(
+        Region.objects.filter(code__in=[r["node"] for r in rows if len(r["node"]) == length])
+        .select_related("parent")
+        .values_list("code", "name")
+    )
+    return [
+        {**row, "name": names[row["node"]], "average": round(row["star_total"] / row["people"], 1)}
+        for row in rows
+        if row["node"] in names
+    ]
 
 
 @login_required

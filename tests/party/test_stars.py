@@ -309,3 +309,14 @@ def test_disqualify_and_withdraw_through_the_pages(client, rated):
     assert client.get(withdraw).status_code == 404  # withdrawn already
     point_actions.compute_period(rated.period, by=None)
     assert RatingResult.objects.get(period=rated.period, subject_id=rated.member.pk).stars == 2
+
+
+def test_results_by_community_and_grid(client, rated):
+    login(client, rated, "street_admin")
+    url = reverse("party:rating_detail", args=["2026Q3"])
+    groups = {g["node"]: g for g in client.get(url).context["groups"]}
+    assert groups[rated.community.code]["people"] == 3
+    assert groups[rated.other_community.code]["people"] == 1
+    inside = client.get(url + f"?region={rated.community.code}").context["groups"]
+    assert {g["node"] for g in inside} <= {rated.grid.code, rated.second_grid.code}
+    assert client.get(url + f"?region={rated.grid.code}").context["groups"] == []
