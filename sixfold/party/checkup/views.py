@@ -521,10 +521,18 @@ def summary(request, pk):
         for code in sorted(tallies)
     ]
     totals = [(g, sum(tallies[code][g] for code in tallies)) for g in order]
+    labels = {**dict(Grade.choices), "": _("not graded")}
+    chart = {
+        "labels": [row["name"] for row in rows],
+        "series": [
+            {"name": str(labels[g]), "values": [tallies[row["code"]][g] for row in rows]}
+            for g in order
+        ],
+    }
     return render(
         request,
         "checkup/summary.html",
-        {"cycle": cycle, "rows": rows, "totals": totals, "grades": Grade.choices},
+        {"cycle": cycle, "rows": rows, "totals": totals, "grades": Grade.choices, "chart": chart},
     )
 
 
