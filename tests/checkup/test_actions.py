@@ -190,3 +190,24 @@ def test_a_healthy_result_has_no_rectification(cw):
             result, {"problem": "x", "due_on": "2026-12-01"}, by=cw.users["street_admin"]
         )
     assert codes(exc) == ["no_rectification"]
+
+
+def test_progress_command_lists_organisations_below_the_minimum(cw):
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    cycle = cw.open()
+    actions.submit_assessment(
+        cycle, cw.member, Party.RESIDENT, cw.full_marks(), by=cw.users["resident"]
+    )
+    out = StringIO()
+    call_command("checkup_progress", "--cycle", str(cycle.pk), "--format", "json", stdout=out)
+    rows = {row["organization"]: row for row in json.loads(out.getvalue())["organizations"]}
+    assert rows[cw.branch.pk]["residents"] == 1 and rows[cw.branch.pk]["below_minimum"]
+    out = StringIO()
+    call_command("checkup_progress", "--cycle", str(cycle.pk), stdout=out)
+    assert "少于 5 人" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("checkup_progress", "--cycle", "999999", stdout=StringIO())
