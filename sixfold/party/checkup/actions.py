@@ -153,9 +153,16 @@ def _ensure_state(cycle: CheckupCycle, *states: str) -> None:
             raise _error(None, _("This check-up is closed and can no longer change."), "closed")
         if cycle.status == CheckupCycle.Status.DRAFT:
             raise _error(None, _("This check-up has not been opened yet."), "not_open")
+        raise _error(None, _("This check-up is already open."), "already_open")
+
+
+def _ensure_draft(cycle: CheckupCycle) -> None:
+    """Indicators change only while nobody has scored against them."""
+    if cycle.status == CheckupCycle.Status.OPEN:
         raise _error(
             None, _("The indicators can only change before the check-up opens."), "already_open"
         )
+    _ensure_state(cycle, CheckupCycle.Status.DRAFT)
 
 
 # --- cycles ----------------------------------------------------------------------------------------
@@ -420,7 +427,7 @@ def _clean_indicator(data: dict) -> dict:
 def add_indicator(cycle: CheckupCycle, data: dict, *, by) -> Indicator:
     ensure_perm(by, MANAGE, cycle.code)
     cycle = _locked(cycle)
-    _ensure_state(cycle, CheckupCycle.Status.DRAFT)
+    _ensure_draft(cycle)
     indicator = Indicator.objects.create(cycle=cycle, **_clean_indicator(data))
     events.record(
         AuditEvent.Verb.CREATE,
@@ -436,7 +443,7 @@ def add_indicator(cycle: CheckupCycle, data: dict, *, by) -> Indicator:
 def change_indicator(indicator: Indicator, data: dict, *, by) -> Indicator:
     cycle = indicator.cycle
     ensure_perm(by, MANAGE, cycle.code)
-    _ensure_state(_locked(cycle), CheckupCycle.Status.DRAFT)
+    _ensure_draft(_locked(cycle))
     current = {
         f: getattr(indicator, f)
         for f in ("category", "name", "description", "weight", "max_score", "order")
@@ -463,7 +470,7 @@ def change_indicator(indicator: Indicator, data: dict, *, by) -> Indicator:
 def remove_indicator(indicator: Indicator, *, by) -> None:
     cycle = indicator.cycle
     ensure_perm(by, MANAGE, cycle.code)
-    _ensure_state(_locked(cycle), CheckupCycle.Status.DRAFT)
+    _ensure_draft(_locked(cycle))
     events.record(
         AuditEvent.Verb.DELETE,
         by=by,
