@@ -247,3 +247,10 @@ def test_lists_keep_their_query_count(client, api, many, django_assert_max_num_q
         with django_assert_max_num_queries(14):
             assert client.get(url).status_code == 200
     assert ServiceRecord.objects.count() == 12
+
+
+def test_bad_filters_answer_400_not_500(api, dual):  # noqa: F811
+    client = api(dual.users["community_secretary"])
+    for query in ("records/?served_from=bad", "records/?registration=abc", "posts/?category=x"):
+        response = client.get(f"{BASE}/{query}")
+        assert response.status_code in (200, 400), (query, response.status_code)

@@ -148,3 +148,15 @@ def test_pages_carry_no_inline_script(client, dual):
 def test_the_party_navigation_links_here(client, dual):
     login(client, dual)
     assert reverse("dualreport:home") in client.get(reverse("party:member_list")).content.decode()
+
+
+def test_bad_filters_never_fail(client, dual):
+    login(client, dual)
+    for url in (
+        reverse("dualreport:record_list") + "?served_from=bad&registration=abc&status=nope",
+        reverse("dualreport:registration_list") + "?category=x&status=zz&region=%00",
+        reverse("dualreport:post_list") + "?category=99999999999999999999999&page=abc",
+        reverse("dualreport:unit_list") + "?page=9999",
+        reverse("dualreport:idle_list") + "?page=-1",
+    ):
+        assert client.get(url).status_code == 200, url

@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sixfold.core.forms import DateInput
 from sixfold.party.filters import IdFilter
 
 from .models import (
@@ -102,10 +103,10 @@ class RecordFilter(django_filters.FilterSet):
     )
     registration = IdFilter(field_name="registration_id", label=_("member registration"))
     served_from = django_filters.DateFilter(
-        field_name="served_on", lookup_expr="gte", label=_("served from")
+        field_name="served_on", lookup_expr="gte", label=_("served from"), widget=DateInput()
     )
     served_to = django_filters.DateFilter(
-        field_name="served_on", lookup_expr="lte", label=_("served until")
+        field_name="served_on", lookup_expr="lte", label=_("served until"), widget=DateInput()
     )
 
     class Meta:
