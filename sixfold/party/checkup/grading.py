@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from .models import Grade, Party
 
 CENT = Decimal("0.01")
+CHUNK = 900
 
 
 def quantize(value: Decimal) -> Decimal:
@@ -100,12 +101,16 @@ def sheets_for(cycle, members) -> list[Sheet]:
 
     members = list(members)
     rows: dict[int, dict[str, tuple[Decimal, int]]] = {m.pk: {} for m in members}
-    aggregates = (
-        Assessment.objects.filter(cycle=cycle, member_id__in=list(rows))
-        .values("member_id", "party")
-        .annotate(avg=Avg("score"), n=Count("pk"))
-        .order_by()
-    )
-    for row in aggregates:
-        rows[row["member_id"]][row["party"]] = (quantize(Decimal(str(row["avg"]))), row["n"])
+    ids = list(rows)
+    # In chunks: a street's thousands of members would overrun a database's bound parameters.
+    for start in range(0, len(ids), CHUNK):
+        aggregates = (
+            Assessment.objects.filter(cycle=cycle, member_id__in=ids[start : start + CHUNK])
+            .values("member_id", "party")
+            .annotate(avg=Avg("score"), n=Count("pk"))
+            .order_by()
+        )
+        for row in aggregates:
+            average = quantize(Decimal(str(row["avg"])))
+            rows[row["member_id"]][row["party"]] = (average, row["n"])
     return [Sheet(cycle, member, rows[member.pk]) for member in members]
