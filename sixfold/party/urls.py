@@ -59,6 +59,7 @@ urlpatterns = [
     # points, stars and the airing board (S6, S8)
     path("points/", views_stars.ledger_list, name="points_ledger"),
     path("points/mine/", views_stars.my_points, name="points_mine"),
+    path("points/mine/board/", views_stars.my_board_choice, name="points_board_choice"),
     path("points/members/<int:pk>/", views_stars.ledger_member, name="points_person"),
     path("points/members/<int:pk>/adjust/", views_stars.ledger_adjust, name="points_adjust"),
     path(

@@ -47,6 +47,7 @@ from sixfold.points import actions as point_actions
 from sixfold.points import ledger, stars
 from sixfold.points.filters import LedgerEntryFilter, RatingResultFilter
 from sixfold.points.models import (
+    BoardOptOut,
     Disqualification,
     EvaluationScore,
     LedgerEntry,
@@ -480,6 +481,7 @@ def my_points(request):
         request,
         "party/stars/mine.html",
         {
+            "hidden_from_boards": bool(point_actions.hidden_from_boards(SUBJECT_TYPE, [member.pk])),
             "member": member,
             "results": results,
             "chosen": chosen,
@@ -488,6 +490,22 @@ def my_points(request):
             "page": page,
         },
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def my_board_choice(request):
+    """The member's own choice to be left out of (or shown again on) the public airing board."""
+    member = get_object_or_404(PartyMember.objects.own(request.user))
+    hidden = request.POST.get("hidden") == "1"
+    point_actions.set_board_opt_out(member, hidden=hidden, by=request.user, own=True)
+    messages.success(
+        request,
+        _("You are no longer shown on the public airing board.")
+        if hidden
+        else _("You are shown on the public airing board again."),
+    )
+    return redirect("party:points_mine")
 
 
 # --- ratings -------------------------------------------------------------------------------------
@@ -791,12 +809,17 @@ def sees_full_names(user, code: str) -> bool:
 def board(period: RatingPeriod, community: Region, *, full_names: bool) -> dict:
     """The ranked rows of one community in one period, with their list (red / yellow)."""
     red, yellow = airing_thresholds()
-    rows = list(
+    opted_out = BoardOptOut.objects.filter(
+        subject_type=OuterRef("subject_type"), subject_id=OuterRef("subject_id")
+    )
+    everyone = list(
         RatingResult.objects.filter(period=period)
         .within(community.code)
+        .annotate(hidden=Exists(opted_out))
         .order_by("disqualified", "-stars", "-points", "subject_name", "id")
-        .values("subject_name", "stars", "points", "disqualified")
+        .values("subject_name", "stars", "points", "disqualified", "hidden")
     )
+    rows = [row for row in everyone if not row["hidden"]]  # left out at their own request
     ranked = []
     previous, number = None, 0
     for position, row in enumerate(rows, start=1):
@@ -826,6 +849,7 @@ def board(period: RatingPeriod, community: Region, *, full_names: bool) -> dict:
         "red_min": red,
         "yellow_max": yellow,
         "full_names": full_names,
+        "hidden_count": len(everyone) - len(rows),
     }
 
 
@@ -907,6 +931,7 @@ class AiringBoardAPI(APIView):
             body.update(
                 period={"code": period.code, "start": period.start, "end": period.end},
                 full_names=data["full_names"],
+                hidden_count=data["hidden_count"],
                 red_min=data["red_min"],
                 yellow_max=data["yellow_max"],
                 rows=[{**row, "points": str(row["points"])} for row in data["rows"]],

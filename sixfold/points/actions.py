@@ -5,6 +5,8 @@ The ledger's own changes (credit, reversal, manual adjustment) live in `sixfold.
 Each function here is atomic, checks the permission and the state, raises `ValidationError`
 with field messages and stable codes, and records its audit event in the same transaction.
 
+Also whether a subject is left out of public boards (her own choice, or staff's).
+
 Permissions: `points.configure` (street-wide staff) for items and periods — a period is rated
 for everyone of its subject type at once, so whoever computes it must hold the permission over
 every rated subject; `points.approve` for disqualifications; `points.adjust` for scores.
@@ -23,6 +25,7 @@ from sixfold.core.actions import ensure_perm
 
 from . import ledger, stars
 from .models import (
+    BoardOptOut,
     Disqualification,
     EvaluationScore,
     RatingPeriod,
@@ -357,3 +360,55 @@ def record_evaluation(
             after={"score": str(value), "item": item.code, "period": locked.code},
         )
     return existing
+
+
+# --- public boards -----------------------------------------------------------------------------
+def set_board_opt_out(subject: models.Model, *, hidden: bool, by, own: bool = False) -> bool:
+    """Leave the subject out of public boards (`hidden=True`) or show her again.
+
+    The subject herself may decide (`own=True`: the pillar has checked that `by` is the
+    subject's own login); staff need `points.adjust` over her region. Returns the new state."""
+    subject_type, subject_id = ledger.subject_key(subject)
+    code = ledger._subject_code(subject)
+    if not own:
+        ensure_perm(by, ADJUST, code)
+    elif by is None or not getattr(by, "is_authenticated", False):
+        raise PermissionDenied(_("You do not have permission to do this here."))
+    with transaction.atomic():
+        existing = BoardOptOut.objects.select_for_update().filter(
+            subject_type=subject_type, subject_id=subject_id
+        )
+        was_hidden = existing.exists()
+        if hidden and not was_hidden:
+            record = BoardOptOut.objects.create(
+                subject_type=subject_type,
+                subject_id=subject_id,
+                code=code,
+                created_by=by if getattr(by, "is_authenticated", False) else None,
+            )
+            events.record(
+                "points.board.opt_out",
+                by=by,
+                obj=record,
+                object_repr=str(subject)[:200],
+                after={"hidden": True},
+            )
+        elif not hidden and was_hidden:
+            record = existing.get()
+            events.record(
+                "points.board.opt_in",
+                by=by,
+                obj=record,
+                object_repr=str(subject)[:200],
+                after={"hidden": False},
+            )
+            existing.delete()
+    return hidden
+
+
+def hidden_from_boards(subject_type: str, ids) -> set[int]:
+    return set(
+        BoardOptOut.objects.filter(subject_type=subject_type, subject_id__in=list(ids)).values_list(
+            "subject_id", flat=True
+        )
+    )

@@ -389,3 +389,38 @@ class RatingResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.subject_name} {self.stars}"
+
+
+class BoardOptOut(models.Model):
+    """A subject who asked not to be shown on public boards (the airing board, S8): the law on
+    personal information lets a member withdraw consent to publication. Ratings are still
+    computed and seen by staff in scope; only the public pages leave her out."""
+
+    scope_field = "code"
+
+    subject_type = models.CharField(_("subject type"), max_length=64)
+    subject_id = models.PositiveBigIntegerField(_("subject id"))
+    code = RegionCodeField(_("region code"), max_length=40, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("entered at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("opt-out from public boards")
+        verbose_name_plural = _("opt-outs from public boards")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id"], name="points_board_opt_out_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id}"

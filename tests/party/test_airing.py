@@ -117,3 +117,33 @@ def test_board_query_count(client, board, django_assert_max_num_queries):
         client.get(board.url)
     with django_assert_max_num_queries(6):
         client.get(reverse("party:airing_index"))
+
+
+def test_a_member_may_ask_not_to_be_shown(client, board):
+    publish(board)
+    client.force_login(board.users["party_member"], backend=BACKEND)  # 李秀英
+    mine = client.get(reverse("party:points_mine")).content.decode()
+    assert 'id="board-choice"' in mine
+    response = client.post(reverse("party:points_board_choice"), {"hidden": "1"})
+    assert response.status_code == 302
+    client.logout()
+    response = client.get(board.url)
+    assert names(response) == ["王*", "孙*"]
+    assert [row["rank"] for row in response.context["rows"]] == [1, 2]
+    assert response.context["hidden_count"] == 1
+    body = client.get(f"/api/v1/party/airing/{board.community.code}/").json()
+    assert [row["name"] for row in body["rows"]] == ["王*", "孙*"] and body["hidden_count"] == 1
+    # staff still see her in the results; she may come back
+    client.force_login(board.users["community_secretary"], backend=BACKEND)
+    detail = client.get(reverse("party:rating_detail", args=["2026Q3"]))
+    assert board.member.pk in [r.subject_id for r in detail.context["page"]]
+    client.force_login(board.users["party_member"], backend=BACKEND)
+    client.post(reverse("party:points_board_choice"), {"hidden": "0"})
+    client.logout()
+    assert names(client.get(board.url))[0] == "李**"
+
+
+def test_only_members_choose_for_themselves(client, board):
+    client.force_login(board.users["resident"], backend=BACKEND)
+    assert client.post(reverse("party:points_board_choice"), {"hidden": "1"}).status_code == 404
+    assert client.get(reverse("party:points_board_choice")).status_code == 405

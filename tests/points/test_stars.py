@@ -214,3 +214,16 @@ def test_adjustment_needs_a_second_person(party):
             by=party.users["grid_worker"],
             approved_by=secretary,
         )
+
+
+def test_board_opt_out_permissions(party):
+    from sixfold.points.models import BoardOptOut
+
+    with pytest.raises(PermissionDenied):
+        actions.set_board_opt_out(party.member, hidden=True, by=party.users["branch_secretary"])
+    actions.set_board_opt_out(party.member, hidden=True, by=party.users["community_worker"])
+    actions.set_board_opt_out(party.member, hidden=True, by=party.users["community_worker"])
+    assert BoardOptOut.objects.count() == 1  # idempotent
+    assert actions.hidden_from_boards(PM, [party.member.pk, party.external.pk]) == {party.member.pk}
+    actions.set_board_opt_out(party.member, hidden=False, by=party.users["party_member"], own=True)
+    assert not BoardOptOut.objects.exists()
