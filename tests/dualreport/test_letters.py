@@ -152,3 +152,32 @@ def test_the_registrations_export_masks_the_phone(client, dual):
     assert table[1][0] == "李秀英"
     assert table[1][5] == "139****5678"
     assert "13912345678" not in str(table)
+
+
+def test_the_quarters_letters_print_in_one_go(client, dual, served, django_assert_max_num_queries):
+    login(client, dual)
+    neighbour = actions.register_member(
+        dual.neighbour_member, {"registered_on": dt.date(2026, 1, 10)}, by=None
+    )
+    url = reverse("dualreport:letter_batch") + "?quarter=2026-Q1"
+    with django_assert_max_num_queries(14):
+        response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="dualreport-letter dualreport-letter-batch"') == 2
+    assert f'data-registration="{dual.registration.pk}"' in html
+    assert f'data-registration="{neighbour.pk}"' in html
+    page = text(response)
+    assert "2026-02-03" in page and "2026-03-01" not in page and "积极参加" in page
+    assert "第1社区党委" in page or "党委" in page  # signed by the community's organisation
+    # the same letter content as the single page
+    data = dict(letters.letters_for(MemberRegistration.objects.all(), 2026, 1))
+    single = letters.letter(dual.registration, 2026, 1)
+    batch = data[dual.registration]
+    for key in ("hours", "year_hours", "points"):
+        assert batch[key] == single[key], key
+    assert batch["records"] == single["records"] and batch["claims"] == single["claims"]
+    assert batch["assessment"] == single["assessment"]
+    # a member or a resident cannot print the community's letters
+    login(client, dual, "party_member")
+    assert client.get(url).status_code == 403

@@ -14,6 +14,7 @@ from django.db.models import (
     DecimalField,
     Exists,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -161,3 +162,56 @@ def letter(registration: MemberRegistration, year: int, quarter: int) -> dict:
         "year_hours": year_hours,
         "assessment": assessment,
     }
+
+
+def letters_for(registrations, year: int, quarter: int) -> list[tuple]:
+    """(registration, letter) for many members at once — the batch print of a quarter's
+    letters — in a fixed number of queries, whatever the number of members."""
+    start, end = quarter_bounds(year, quarter)
+    rows = with_quarter(registrations, year, quarter).prefetch_related(
+        "categories",
+        Prefetch(
+            "records",
+            queryset=ServiceRecord.objects.filter(
+                status=CONFIRMED, served_on__gte=start, served_on__lte=end
+            )
+            .select_related("post")
+            .order_by("served_on", "id"),
+            to_attr="quarter_record_list",
+        ),
+        Prefetch(
+            "claims",
+            queryset=PostClaim.objects.filter(claimed_on__lte=end)
+            .exclude(released_on__lt=start)
+            .select_related("post__category")
+            .order_by("claimed_on", "id"),
+            to_attr="quarter_claim_list",
+        ),
+        Prefetch(
+            "assessments",
+            queryset=QuarterlyAssessment.objects.filter(year=year, quarter=quarter),
+            to_attr="quarter_assessment_list",
+        ),
+    )
+    result = []
+    for registration in rows:
+        records = registration.quarter_record_list
+        assessments = registration.quarter_assessment_list
+        result.append(
+            (
+                registration,
+                {
+                    "year": year,
+                    "quarter": quarter,
+                    "start": start,
+                    "end": end,
+                    "records": records,
+                    "claims": registration.quarter_claim_list,
+                    "hours": registration.quarter_hours,
+                    "points": sum((r.points for r in records), Decimal("0")),
+                    "year_hours": registration.year_hours,
+                    "assessment": assessments[0] if assessments else None,
+                },
+            )
+        )
+    return result

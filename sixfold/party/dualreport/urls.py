@@ -49,6 +49,7 @@ urlpatterns = [
     # quarterly letters and the lists of who is missing
     path("letters/", views.letter_list, name="letter_list"),
     path("letters/export/", views.letter_export, name="letter_export"),
+    path("letters/print/", views.letter_batch, name="letter_batch"),
     path("not-reported/", views.unregistered_list, name="unregistered_list"),
     path("not-reported/export/", views.unregistered_export, name="unregistered_export"),
     path("no-service/", views.idle_list, name="idle_list"),

@@ -916,16 +916,39 @@ def letter(request, pk):
     )
     year, quarter = chosen_quarter(request)
     committee = PartyOrganization.objects.filter(region=registration.community).only("name").first()
+    registration.committee_name = committee.name if committee else ""
     return render(
         request,
         "dualreport/letter.html",
         {
             "registration": registration,
             "letter": letters.letter(registration, year, quarter),
-            "committee": committee,
             "can_manage": user.has_scoped_perm(MANAGE, registration.code),
             **quarter_context(year, quarter),
         },
+    )
+
+
+@login_required
+def letter_batch(request):
+    """Every letter of a page of the quarter's list, one A4 page each, to print in one go."""
+    user = request.user
+    require_view(user)
+    year, quarter = chosen_quarter(request)
+    page = paginate(request, quarter_rows(user, year, quarter).values_list("pk", flat=True))
+    registrations = registration_queryset().filter(pk__in=list(page.object_list))
+    items = letters.letters_for(registrations.order_by("code", "id"), year, quarter)
+    names = dict(
+        PartyOrganization.objects.filter(
+            region_id__in={registration.community_id for registration, _letter in items}
+        ).values_list("region_id", "name")
+    )
+    for registration, _letter in items:
+        registration.committee_name = names.get(registration.community_id, "")
+    return render(
+        request,
+        "dualreport/letter_batch.html",
+        {"items": items, "page": page, **quarter_context(year, quarter)},
     )
 
 
