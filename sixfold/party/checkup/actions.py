@@ -270,20 +270,7 @@ def create_cycle(region: Region, data: dict, *, by, default_indicators: bool = T
             for i in source.indicators.all()
         ]
     elif default_indicators:
-        rows = [
-            Indicator(
-                cycle=cycle,
-                category=category,
-                name=name,
-                description=description,
-                weight=weight,
-                max_score=max_score,
-                order=index,
-            )
-            for index, (category, name, description, weight, max_score) in enumerate(
-                DEFAULT_INDICATORS
-            )
-        ]
+        rows = default_indicators_for(cycle)
     else:
         rows = []
     Indicator.objects.bulk_create(rows)
@@ -351,9 +338,7 @@ def close_cycle(cycle: CheckupCycle, *, by) -> int:
     ensure_perm(by, MANAGE, cycle.code)
     cycle = _locked(cycle)
     _ensure_state(cycle, CheckupCycle.Status.OPEN)
-    members = members_of(cycle).only("pk", "code").order_by("pk")
-    results = [result_from_sheet(sheet) for sheet in grading.sheets_for(cycle, members)]
-    CheckupResult.objects.bulk_create(results, batch_size=1000)
+    results = grade_members(cycle)
     before = events.snapshot(cycle)
     cycle.status = CheckupCycle.Status.CLOSED
     cycle.closed_at = timezone.now()
@@ -370,6 +355,30 @@ def close_cycle(cycle: CheckupCycle, *, by) -> int:
         after={**events.snapshot(cycle), "results": len(results), "grades": counts},
     )
     return len(results)
+
+
+def grade_members(cycle: CheckupCycle) -> list[CheckupResult]:
+    """Write every member's result from her assessments (the closing step; the demo's history
+    uses it too, so its grades are the real arithmetic)."""
+    members = members_of(cycle).only("pk", "code").order_by("pk")
+    results = [result_from_sheet(sheet) for sheet in grading.sheets_for(cycle, members)]
+    CheckupResult.objects.bulk_create(results, batch_size=1000)
+    return results
+
+
+def default_indicators_for(cycle: CheckupCycle) -> list[Indicator]:
+    return [
+        Indicator(
+            cycle=cycle,
+            category=category,
+            name=name,
+            description=description,
+            weight=weight,
+            max_score=max_score,
+            order=index,
+        )
+        for index, (category, name, description, weight, max_score) in enumerate(DEFAULT_INDICATORS)
+    ]
 
 
 def result_from_sheet(sheet: grading.Sheet) -> CheckupResult:

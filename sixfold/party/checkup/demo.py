@@ -1,14 +1,14 @@
 """The check-up part of the demo street (S7), added by `seed_demo` after the party organisation.
 
-Last year's street-wide check-up is closed: every member was assessed by herself, two or three
-members of her organisation, a few residents and her organisation, graded on close (by the
-action, so the grades are the real arithmetic), and the sub-healthy and unhealthy members have
-rectification items, some done, and some a re-check. This year's check-up is open and partly
+Last year's street-wide check-up is closed: nearly every member was assessed by herself, one or
+two members of her organisation, one or two residents and her organisation, and graded; the
+sub-healthy and unhealthy members have rectification items, some done, and some a re-check. This year's check-up is open and partly
 assessed, so the progress page has gaps to show; the demo member (`member_01`) has not assessed
 herself yet and the demo resident (`resident_01`) has rated nobody.
 
-The same seed gives the same history (its own `random.Random`). Cycles go through the actions;
-the assessments and follow-up rows, thousands of them, are written in bulk.
+The same seed gives the same history (its own `random.Random`). Like the rest of the demo it is
+written as history, in bulk, with one import event; last year's grades come from the closing
+step's own arithmetic (`actions.grade_members`).
 """
 
 import datetime as dt
@@ -27,8 +27,10 @@ from sixfold.party.models import PartyMember
 from . import actions, grading
 from .models import (
     Assessment,
+    CheckupCycle,
     CheckupResult,
     Grade,
+    Indicator,
     Party,
     Recheck,
     RectificationItem,
@@ -191,20 +193,44 @@ class CheckupBuilder:
         return len(items), len(rechecks)
 
 
+def _cycle(street, year: int, status: str, opened, closed=None) -> CheckupCycle:
+    cycle = CheckupCycle.objects.create(
+        region=street,
+        code=street.code,
+        year=year,
+        name=f"{street.name}{year}年度党员党性体检",
+        status=status,
+        min_residents=3,
+        opened_at=opened,
+        closed_at=closed,
+    )
+    Indicator.objects.bulk_create(actions.default_indicators_for(cycle))
+    return cycle
+
+
 def build_checkup_demo(seed: int = 1) -> list:
-    """Last year's closed check-up with its follow-up and this year's open one."""
+    """Last year's closed check-up with its follow-up and this year's open one, written as
+    history (in bulk, one import event) like the rest of the demo."""
     if not Region.objects.filter(code=STREET_CODE).exists():
         return []
     builder = CheckupBuilder(seed)
     year = REFERENCE_DATE.year
-    last = actions.create_cycle(builder.street, {"year": year - 1, "min_residents": 3}, by=None)
-    last = actions.open_cycle(last, by=None)
+    day = dt.timedelta(days=1)
+    start_of_year = timezone.make_aware(dt.datetime.combine(REFERENCE_DATE, dt.time(9)))
+    last = _cycle(
+        builder.street,
+        year - 1,
+        CheckupCycle.Status.OPEN,
+        start_of_year - 300 * day,
+    )
     last_year = builder.assess(last, share=1.0, skip_users=set())
-    actions.close_cycle(last, by=None)
+    actions.grade_members(last)  # the closing step's arithmetic, without its event
+    CheckupCycle.objects.filter(pk=last.pk).update(
+        status=CheckupCycle.Status.CLOSED, closed_at=start_of_year - 20 * day
+    )
     items, rechecks = builder.follow_up(last)
 
-    current = actions.create_cycle(builder.street, {"year": year, "min_residents": 3}, by=None)
-    current = actions.open_cycle(current, by=None)
+    current = _cycle(builder.street, year, CheckupCycle.Status.OPEN, timezone.now() - 30 * day)
     demo_users = {m.user_id for m in builder.members if m.user_id}
     this_year = builder.assess(current, share=0.45, skip_users=demo_users)
     events.record(
@@ -213,6 +239,7 @@ def build_checkup_demo(seed: int = 1) -> list:
         object_repr=f"{builder.street.name}党性体检（演示数据）",
         purpose=f"seed_demo --seed {seed}",
         after={
+            "cycles": [last.name, current.name],
             "assessments": {str(year - 1): last_year, str(year): this_year},
             "rectification_items": items,
             "rechecks": rechecks,
