@@ -10,10 +10,12 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from sixfold.api.errors import action_errors
@@ -308,3 +310,25 @@ class RatingResultViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if period is None:
             return queryset.none()
         return queryset.filter(period=period).order_by("rank", "subject_name", "id")
+
+
+class MyPointsView(GenericAPIView):
+    """The requesting person's own ledger (her entries, newest first, paginated), totals and
+    ratings — whoever her subject is (a party member's login maps to her member record)."""
+
+    serializer_class = LedgerEntrySerializer
+    queryset = LedgerEntry.objects.none()
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        subject = ledger.resolve_subject(request.user)
+        if subject is None:
+            raise NotFound()
+        entries = ledger.entries_of(subject).select_related("approved_by", "created_by")
+        page = self.paginate_queryset(entries.order_by("-occurred_on", "-id"))
+        response = self.get_paginated_response(LedgerEntrySerializer(page, many=True).data)
+        response.data["total"] = format(ledger.balance(subject), ".2f")
+        response.data["ratings"] = RatingResultSerializer(
+            stars.results_of(subject)[:8], many=True
+        ).data
+        return response

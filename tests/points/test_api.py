@@ -116,3 +116,13 @@ def test_airing_json_is_masked_like_the_page(api, rated):  # noqa: F811
     assert api().get(url + "?period=1999Q1").status_code == 404
     assert api().get("/api/v1/party/airing/000/").status_code == 404
     assert dt.date.fromisoformat(body["period"]["end"]) == dt.date(2026, 9, 30)
+
+
+def test_my_points(api, rated):  # noqa: F811
+    actions.compute_period("2026Q3", by=None, subject_type=PM)
+    body = api(rated.users["party_member"]).get(BASE + "me/").json()
+    assert body["count"] == 1 and body["results"][0]["reason"] == "党课"
+    assert body["total"] == "5.00"
+    assert body["ratings"][0]["period"] == "2026Q3" and body["ratings"][0]["stars"] == 1
+    assert api(rated.users["resident"]).get(BASE + "me/").status_code == 404
+    assert api().get(BASE + "me/").status_code in (401, 403)
