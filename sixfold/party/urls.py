@@ -62,6 +62,7 @@ urlpatterns = [
     path("points/mine/board/", views_stars.my_board_choice, name="points_board_choice"),
     path("points/members/<int:pk>/", views_stars.ledger_member, name="points_person"),
     path("points/members/<int:pk>/adjust/", views_stars.ledger_adjust, name="points_adjust"),
+    path("points/members/<int:pk>/board/", views_stars.ledger_board_choice, name="points_board"),
     path(
         "points/members/<int:pk>/disqualify/",
         views_stars.ledger_disqualify,

@@ -287,8 +287,28 @@ def ledger_member(request, pk):
             ),
             can_adjust=user.has_scoped_perm(ADJUST, member.code),
             can_approve=user.has_scoped_perm(APPROVE, member.code),
+            hidden_from_boards=bool(point_actions.hidden_from_boards(SUBJECT_TYPE, [member.pk])),
         ),
     )
+
+
+@login_required
+@require_http_methods(["POST"])
+def ledger_board_choice(request, pk):
+    """Record a member's request to be left out of (or shown again on) the public boards."""
+    user = request.user
+    member = visible_member(user, pk)
+    if not user.has_scoped_perm(ADJUST, member.code):
+        raise PermissionDenied
+    hidden = request.POST.get("hidden") == "1"
+    point_actions.set_board_opt_out(member, hidden=hidden, by=user)
+    message = (
+        _("%(name)s is no longer shown on the public airing board.")
+        if hidden
+        else _("%(name)s is shown on the public airing board again.")
+    )
+    messages.success(request, message % {"name": member.display_name})
+    return redirect("party:points_person", pk=member.pk)
 
 
 @login_required

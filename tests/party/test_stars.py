@@ -320,3 +320,20 @@ def test_results_by_community_and_grid(client, rated):
     inside = client.get(url + f"?region={rated.community.code}").context["groups"]
     assert {g["node"] for g in inside} <= {rated.grid.code, rated.second_grid.code}
     assert client.get(url + f"?region={rated.grid.code}").context["groups"] == []
+
+
+def test_staff_record_a_members_wish_to_leave_the_board(client, rated):
+    from sixfold.points.models import BoardOptOut
+
+    url = reverse("party:points_board", args=[rated.member.pk])
+    login(client, rated, "branch_secretary")  # sees the ledger, may not change it
+    assert client.post(url, {"hidden": "1"}).status_code == 403
+    login(client, rated, "community_worker")
+    page = client.get(reverse("party:points_person", args=[rated.member.pk])).content.decode()
+    assert url in page
+    assert client.post(url, {"hidden": "1"}).status_code == 302
+    assert BoardOptOut.objects.filter(subject_id=rated.member.pk).exists()
+    assert client.post(url, {"hidden": "0"}).status_code == 302
+    assert not BoardOptOut.objects.exists()
+    other = reverse("party:points_board", args=[rated.other_member.pk])
+    assert client.post(other, {"hidden": "1"}).status_code == 404
