@@ -181,3 +181,24 @@ def test_the_quarters_letters_print_in_one_go(client, dual, served, django_asser
     # a member or a resident cannot print the community's letters
     login(client, dual, "party_member")
     assert client.get(url).status_code == 403
+
+
+def test_the_street_narrows_the_quarter_to_one_community(client, dual, served):
+    actions.register_member(dual.other_member, {"registered_on": dt.date(2026, 1, 10)}, by=None)
+    login(client, dual, "street_admin")
+    url = reverse("dualreport:letter_list") + "?quarter=2026-Q1"
+    page = text(client.get(url))
+    assert "李秀英" in page and "赵敏" in page
+    assert 'id="area-select"' in client.get(url).content.decode()
+    narrowed = url + f"&region={dual.other_community.code}"
+    page = text(client.get(narrowed))
+    assert "赵敏" in page and "李秀英" not in page
+    table = rows(client.get(reverse("dualreport:letter_export") + narrowed[narrowed.index("?") :]))
+    assert [row[0] for row in table[1:]] == ["赵敏"]
+    page = text(client.get(reverse("dualreport:idle_list") + narrowed[narrowed.index("?") :]))
+    assert "赵敏" in page and "王强" not in page
+    # a secretary sees one community: no choice to make, and another community's code
+    # narrows her list to nothing rather than widening it
+    login(client, dual)
+    assert 'id="area-select"' not in client.get(url).content.decode()
+    assert "赵敏" not in text(client.get(narrowed))

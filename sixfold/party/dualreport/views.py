@@ -138,9 +138,30 @@ def chosen_quarter(request) -> tuple[int, int]:
     return parsed
 
 
-def quarter_context(year: int, quarter: int) -> dict:
+def chosen_area(request) -> str:
+    """`?region=CODE` narrows a quarter's lists to one community (a prefix of the user's
+    scope only ever narrows what she sees)."""
+    return (request.GET.get("region") or "").strip()[:40]
+
+
+def area_options(user) -> list[tuple[str, str]]:
+    """The communities a quarter's lists may be narrowed to (none when the user sees one)."""
+    nodes = list(
+        Region.objects.visible_to(user, VIEW)
+        .filter(level__in=COMMUNITY_LEVELS)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+    return nodes if len(nodes) > 1 else []
+
+
+def quarter_context(year: int, quarter: int, request=None) -> dict:
     start, end = quarter_bounds(year, quarter)
+    area = {}
+    if request is not None:
+        area = {"area": chosen_area(request), "area_options": area_options(request.user)}
     return {
+        **area,
         "quarter": letters.quarter_label(year, quarter),
         "quarter_year": year,
         "quarter_number": quarter,
@@ -864,10 +885,10 @@ def record_decide(request, pk, verb):
 
 
 # --- letters and lists -----------------------------------------------------------------------
-def quarter_rows(user, year: int, quarter: int):
+def quarter_rows(user, year: int, quarter: int, area: str = ""):
     registrations = letters.reported_by(
         registration_queryset().filter(
-            pk__in=MemberRegistration.objects.visible_to(user).values("pk")
+            pk__in=MemberRegistration.objects.visible_to(user).within(area).values("pk")
         ),
         year,
         quarter,
@@ -880,14 +901,14 @@ def letter_list(request):
     user = request.user
     require_view(user)
     year, quarter = chosen_quarter(request)
-    page = paginate(request, quarter_rows(user, year, quarter))
+    page = paginate(request, quarter_rows(user, year, quarter, chosen_area(request)))
     return render(
         request,
         "dualreport/letter_list.html",
         {
             "page": page,
             "grades": QuarterlyAssessment.Grade.choices,
-            **quarter_context(year, quarter),
+            **quarter_context(year, quarter, request),
         },
     )
 
@@ -901,10 +922,10 @@ def letter_export(request):
     actions.record_export(
         _("Dual-report quarter %(quarter)s (Excel)") % {"quarter": label},
         scope_code=scope_code(user),
-        filters={"quarter": label},
+        filters={"quarter": label, "region": chosen_area(request)},
         by=user,
     )
-    return exports.quarter_workbook(quarter_rows(user, year, quarter), label)
+    return exports.quarter_workbook(quarter_rows(user, year, quarter, chosen_area(request)), label)
 
 
 @login_required
@@ -935,7 +956,10 @@ def letter_batch(request):
     user = request.user
     require_view(user)
     year, quarter = chosen_quarter(request)
-    page = paginate(request, quarter_rows(user, year, quarter).values_list("pk", flat=True))
+    page = paginate(
+        request,
+        quarter_rows(user, year, quarter, chosen_area(request)).values_list("pk", flat=True),
+    )
     registrations = registration_queryset().filter(pk__in=list(page.object_list))
     items = letters.letters_for(registrations.order_by("code", "id"), year, quarter)
     names = dict(
@@ -948,7 +972,7 @@ def letter_batch(request):
     return render(
         request,
         "dualreport/letter_batch.html",
-        {"items": items, "page": page, **quarter_context(year, quarter)},
+        {"items": items, "page": page, **quarter_context(year, quarter, request)},
     )
 
 
@@ -982,10 +1006,10 @@ def unregistered_export(request):
     return exports.unregistered_workbook(unregistered_queryset(user))
 
 
-def idle_queryset(user, year, quarter):
+def idle_queryset(user, year, quarter, area: str = ""):
     return letters.idle(
         registration_queryset().filter(
-            pk__in=MemberRegistration.objects.visible_to(user).values("pk")
+            pk__in=MemberRegistration.objects.visible_to(user).within(area).values("pk")
         ),
         year,
         quarter,
@@ -997,11 +1021,15 @@ def idle_list(request):
     user = request.user
     require_view(user)
     year, quarter = chosen_quarter(request)
-    page = paginate(request, idle_queryset(user, year, quarter))
+    page = paginate(request, idle_queryset(user, year, quarter, chosen_area(request)))
     return render(
         request,
         "dualreport/idle_list.html",
-        {"page": page, "can_manage": user.holds_perm(MANAGE), **quarter_context(year, quarter)},
+        {
+            "page": page,
+            "can_manage": user.holds_perm(MANAGE),
+            **quarter_context(year, quarter, request),
+        },
     )
 
 
@@ -1014,10 +1042,10 @@ def idle_export(request):
     actions.record_export(
         _("Members with no service in %(quarter)s (Excel)") % {"quarter": label},
         scope_code=scope_code(user),
-        filters={"quarter": label},
+        filters={"quarter": label, "region": chosen_area(request)},
         by=user,
     )
-    return exports.idle_workbook(idle_queryset(user, year, quarter), label)
+    return exports.idle_workbook(idle_queryset(user, year, quarter, chosen_area(request)), label)
 
 
 # --- the member's own pages -------------------------------------------------------------------
