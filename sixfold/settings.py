@@ -266,7 +266,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     # Several apps grade things; each grade enum keeps its own name.
-    "ENUM_NAME_OVERRIDES": {"CheckupGradeEnum": "sixfold.party.checkup.models.Grade"},
+    "ENUM_NAME_OVERRIDES": {
+        "CheckupGradeEnum": "sixfold.party.checkup.models.Grade",
+        "DualReportGradeEnum": "sixfold.party.dualreport.models.QuarterlyAssessment.Grade",
+    },
 }
 
 # Filter drop-downs read 全部 / "All" when nothing is chosen, as the region filter does.

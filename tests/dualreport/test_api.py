@@ -254,3 +254,36 @@ def test_bad_filters_answer_400_not_500(api, dual):  # noqa: F811
     for query in ("records/?served_from=bad", "records/?registration=abc", "posts/?category=x"):
         response = client.get(f"{BASE}/{query}")
         assert response.status_code in (200, 400), (query, response.status_code)
+
+
+def test_assess_and_read_a_members_letter(api, dual):  # noqa: F811
+    actions.log_service(
+        dual.registration,
+        {
+            "served_on": dt.date(2026, 2, 3),
+            "hours": "2.5",
+            "description": "劝导",
+            "post": dual.post,
+        },
+        by=None,
+    )
+    secretary = api(dual.users["community_secretary"])
+    url = f"{BASE}/registrations/{dual.registration.pk}/"
+    response = secretary.post(
+        url + "assess/", {"quarter": "2026-Q1", "grade": "excellent", "comment": "好"}
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"quarter": "2026-Q1", "grade": "excellent", "comment": "好"}
+    for bad in ({"quarter": "2026-Q7", "grade": "good"}, {"quarter": "2026-Q1", "grade": "x"}):
+        assert secretary.post(url + "assess/", bad).status_code == 400
+    member = api(dual.users["party_member"])
+    assert member.post(url + "assess/", {"quarter": "2026-Q1", "grade": "good"}).status_code == 403
+    response = member.get(url + "letter/?quarter=2026-Q1")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["hours"] == "2.5" and body["grade"] == "excellent" and body["quarter"] == "2026-Q1"
+    assert [r["description"] for r in body["records"]] == ["劝导"]
+    assert [p["title"] for p in body["posts"]] == ["楼道文明劝导"]
+    empty = member.get(url + "letter/?quarter=2026-Q2").json()
+    assert empty["records"] == [] and empty["grade"] is None
+    assert member.get(url + "letter/?quarter=bad").status_code == 400

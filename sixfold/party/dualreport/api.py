@@ -166,6 +166,65 @@ def registrations_for(user):
     )
 
 
+QUARTER_PARAM = OpenApiParameter(
+    "quarter",
+    OpenApiTypes.STR,
+    description=_("The quarter, e.g. 2026-Q1; the current one if omitted."),
+)
+
+
+def _quarter_value(value) -> tuple[int, int]:
+    if not value:
+        return letters.current_quarter()
+    parsed = letters.parse_quarter(str(value))
+    if parsed is None:
+        raise exceptions.ValidationError(
+            {"quarter": [_("Enter a quarter that has begun, such as 2026-Q1.")]}
+        )
+    return parsed
+
+
+class DualReportAssessmentSerializer(serializers.Serializer):
+    quarter = serializers.CharField(max_length=8, help_text=_("The quarter, e.g. 2026-Q1."))
+    grade = serializers.ChoiceField(choices=QuarterlyAssessment.Grade.choices)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+    def to_representation(self, instance):
+        return {
+            "quarter": letters.quarter_label(instance.year, instance.quarter),
+            "grade": instance.grade,
+            "comment": instance.comment,
+        }
+
+
+class DualReportLetterRecordSerializer(serializers.Serializer):
+    served_on = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=4, decimal_places=1)
+    post = serializers.CharField(source="post.title", default="")
+    description = serializers.CharField()
+
+
+class DualReportLetterPostSerializer(serializers.Serializer):
+    post = serializers.IntegerField(source="post_id")
+    title = serializers.CharField(source="post.title")
+    category = serializers.CharField(source="post.category.name")
+    claimed_on = serializers.DateField()
+    released_on = serializers.DateField(allow_null=True)
+
+
+class DualReportLetterSerializer(serializers.Serializer):
+    quarter = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    hours = serializers.DecimalField(max_digits=9, decimal_places=1)
+    year_hours = serializers.DecimalField(max_digits=9, decimal_places=1)
+    points = serializers.DecimalField(max_digits=9, decimal_places=2)
+    posts = DualReportLetterPostSerializer(source="claims", many=True)
+    records = DualReportLetterRecordSerializer(many=True)
+    grade = serializers.CharField(source="assessment.grade", default=None)
+    comment = serializers.CharField(source="assessment.comment", default=None)
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List member registrations (dual reporting)")),
     create=extend_schema(summary=_("Register an in-service member with her community")),
@@ -204,6 +263,38 @@ class RegistrationViewSet(
         with action_errors():
             actions.withdraw_registration(registration, by=request.user)
         return Response(self.get_serializer(self._refreshed(registration.pk)).data)
+
+    @extend_schema(
+        request=DualReportAssessmentSerializer,
+        responses=DualReportAssessmentSerializer,
+        summary=_("Assess a member's quarter (printed on the feedback letter)"),
+    )
+    @action(detail=True, methods=["post"])
+    def assess(self, request, pk=None):
+        registration = self.get_object()
+        require_perm_on(request.user, MANAGE, registration.code)
+        given = DualReportAssessmentSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        year, quarter = _quarter_value(data["quarter"])
+        with action_errors():
+            assessment = actions.assess_quarter(
+                registration, year, quarter, data["grade"], data.get("comment", ""), by=request.user
+            )
+        return Response(DualReportAssessmentSerializer(assessment).data)
+
+    @extend_schema(
+        parameters=[QUARTER_PARAM],
+        responses=DualReportLetterSerializer,
+        summary=_("The quarter's feedback letter of one member"),
+    )
+    @action(detail=True, methods=["get"])
+    def letter(self, request, pk=None):
+        registration = self.get_object()
+        year, quarter = _quarter_value(request.query_params.get("quarter"))
+        data = letters.letter(registration, year, quarter)
+        data["quarter"] = letters.quarter_label(year, quarter)
+        return Response(DualReportLetterSerializer(data).data)
 
 
 # --- unit registrations --------------------------------------------------------------------
@@ -577,13 +668,6 @@ class DualReportQuarterSummarySerializer(serializers.Serializer):
         return reverse("dualreport:letter", args=[obj.pk]) + f"?quarter={self.context['quarter']}"
 
 
-QUARTER_PARAM = OpenApiParameter(
-    "quarter",
-    OpenApiTypes.STR,
-    description=_("The quarter, e.g. 2026-Q1; the current one if omitted."),
-)
-
-
 @extend_schema_view(
     list=extend_schema(
         summary=_("Quarter summary of every reported member (the feedback letters)"),
@@ -594,15 +678,7 @@ class LetterViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = DualReportQuarterSummarySerializer
 
     def quarter(self):
-        value = self.request.query_params.get("quarter")
-        if not value:
-            return letters.current_quarter()
-        parsed = letters.parse_quarter(value)
-        if parsed is None:
-            raise exceptions.ValidationError(
-                {"quarter": [_("Enter a quarter that has begun, such as 2026-Q1.")]}
-            )
-        return parsed
+        return _quarter_value(self.request.query_params.get("quarter"))
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
