@@ -160,3 +160,36 @@ def test_bad_filters_never_fail(client, dual):
         reverse("dualreport:idle_list") + "?page=-1",
     ):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_community_claims_a_place_for_a_member(client, dual, django_assert_max_num_queries):
+    from sixfold.party.dualreport import actions
+
+    neighbour = actions.register_member(
+        dual.neighbour_member, {"categories": [category("governance")]}, by=None
+    )
+    login(client, dual)
+    url = reverse("dualreport:post_detail", args=[dual.post.pk])
+    with django_assert_max_num_queries(14):
+        page = client.get(url).content.decode()
+    # 王强 asked for governance posts and does not hold this one; 李秀英 holds it already
+    assert 'id="assign-member"' in page
+    options = page[page.index('id="assign-member"') : page.index("</select>")]
+    assert f'value="{neighbour.pk}"' in options
+    assert f'value="{dual.registration.pk}"' not in options
+    assign = reverse("dualreport:post_assign", args=[dual.post.pk])
+    response = client.post(assign, {"registration": neighbour.pk}, follow=True)
+    assert response.status_code == 200
+    assert PostClaim.objects.filter(
+        post=dual.post, registration=neighbour, status="active"
+    ).exists()
+    # the post (two places) is full now: no more choice, and a forced request is refused cleanly
+    assert 'id="assign-member"' not in client.get(url).content.decode()
+    response = client.post(assign, {"registration": "abc"}, follow=True)
+    assert response.status_code == 200
+    assert PostClaim.objects.filter(post=dual.post).count() == 2
+    # those who may not manage get 403, those who do not see the post 404
+    login(client, dual, "branch_secretary")
+    assert client.post(assign, {"registration": neighbour.pk}).status_code == 404
+    login(client, dual, "party_member")
+    assert client.post(assign, {"registration": neighbour.pk}).status_code == 404

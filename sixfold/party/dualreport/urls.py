@@ -36,6 +36,7 @@ urlpatterns = [
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/status/", views.post_status, name="post_status"),
     path("posts/<int:pk>/claim/", views.post_claim, name="post_claim"),
+    path("posts/<int:pk>/assign/", views.post_assign, name="post_assign"),
     path("claims/<int:pk>/release/", views.claim_release, name="claim_release"),
     # service records
     path("records/", views.record_list, name="record_list"),

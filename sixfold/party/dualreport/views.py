@@ -669,6 +669,9 @@ def post_detail(request, pk):
         if registration
         else None
     )
+    candidates = []
+    if can_manage and post.status == ServicePost.PostStatus.OPEN and post.taken < post.capacity:
+        candidates = assign_candidates(user, post)
     return render(
         request,
         "dualreport/post_detail.html",
@@ -679,8 +682,64 @@ def post_detail(request, pk):
             "can_manage": can_manage,
             "registration": registration,
             "mine": mine,
+            "candidates": candidates,
         },
     )
+
+
+def assign_candidates(user, post: ServicePost) -> list[MemberRegistration]:
+    """Members reported to the post's community who do not hold it, those who asked for its
+    category first (the staff may claim a place on a member's behalf)."""
+    holding = PostClaim.objects.filter(post=post, status=Status.ACTIVE).values("registration")
+    rows = (
+        registration_queryset()
+        .filter(
+            pk__in=MemberRegistration.objects.visible_to(user, MANAGE).values("pk"),
+            community_id=post.community_id,
+            status=Status.ACTIVE,
+        )
+        .exclude(pk__in=holding)
+        .annotate(
+            prefers=Count("categories", filter=Q(categories=post.category_id), distinct=True),
+            holds=Count("claims", filter=Q(claims__status=Status.ACTIVE), distinct=True),
+        )
+        .order_by("-prefers", "holds", "code", "id")[:200]
+    )
+    return list(rows)
+
+
+@login_required
+@require_POST
+def post_assign(request, pk):
+    """The community's staff claim a place on the post for a member (the same action, with the
+    same capacity check, as the member's own claim)."""
+    user = request.user
+    post = get_object_or_404(ServicePost.objects.visible_to(user), pk=pk)
+    require(user, MANAGE, post.code)
+    registration = (
+        MemberRegistration.objects.visible_to(user, MANAGE)
+        .filter(
+            pk=request.POST.get("registration")
+            if str(request.POST.get("registration", "")).isdigit()
+            else None
+        )
+        .select_related("member__resident")
+        .first()
+    )
+    if registration is None:
+        messages.error(request, _("Choose a member reported to this community."))
+        return redirect("dualreport:post_detail", pk=post.pk)
+    try:
+        actions.claim_post(post, registration, by=user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s now holds “%(post)s”.")
+            % {"name": registration.member.display_name, "post": post.title},
+        )
+    return redirect("dualreport:post_detail", pk=post.pk)
 
 
 @login_required
@@ -1066,10 +1125,13 @@ def me(request):
             .order_by("-created_at")
         )
         claimed = {claim.post_id for claim in claims}
-        posts = list(
+        preferred = {category.pk for category in registration.categories.all()}
+        posts = sorted(
             post_queryset()
             .filter(community_id=registration.community_id, status=ServicePost.PostStatus.OPEN)
-            .exclude(pk__in=claimed)[:100]
+            .exclude(pk__in=claimed)[:100],
+            # the kinds of post she asked for first, then those with places left
+            key=lambda post: (post.category_id not in preferred, post.taken >= post.capacity),
         )
         records = list(
             registration.records.select_related("post").order_by("-served_on", "-id")[:50]
