@@ -482,3 +482,45 @@ def test_the_pages_stay_within_a_query_budget(
         assert client.get(reverse("party:member_import")).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("party:member_import_job", args=[job.pk])).status_code == 200
+
+
+# --- the background job ----------------------------------------------------------------------------
+def _queued_job(party, tmp_path, people):
+    from sixfold.core.excel import files
+
+    path = member_file(tmp_path / "good.xlsx", good_rows(party, people))
+    with open(path, "rb") as handle:
+        data = handle.read()
+    return ImportJob.objects.create(
+        created_by=party.users["community_secretary"],
+        file_name="good.xlsx",
+        upload_path=files.store(data, ".xlsx"),
+        summary={"kind": imports.JOB_KIND},
+    )
+
+
+def test_the_job_runs_in_a_thread_without_a_broker_and_on_celery_with_one(
+    party, people, tmp_path, settings, monkeypatch
+):
+    settings.SIXFOLD_IMPORT_INLINE = False
+    started, sent = [], []
+    monkeypatch.setattr(imports, "start_thread", started.append)
+    monkeypatch.setattr(imports.run_member_import_job, "delay", sent.append)
+    job = _queued_job(party, tmp_path, people)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with COMMITTED(execute=True):
+        imports.enqueue(job)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with COMMITTED(execute=True):
+        imports.enqueue(job)
+    assert started == [job.pk] and sent == [str(job.pk)]
+
+
+def test_the_job_reports_progress_and_keeps_its_outcome(party, people, tmp_path):
+    job = _queued_job(party, tmp_path, people)
+    imports.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == "applied" and job.rows_done == job.rows_total == 3
+    assert job.upload_path == "" and job.finished_at is not None
+    imports.run_job(job.pk)  # a finished job is not run twice
+    assert PartyMember.objects.filter(resident=people.first).count() == 1
