@@ -193,3 +193,22 @@ def test_the_community_claims_a_place_for_a_member(client, dual, django_assert_m
     assert client.post(assign, {"registration": neighbour.pk}).status_code == 404
     login(client, dual, "party_member")
     assert client.post(assign, {"registration": neighbour.pk}).status_code == 404
+
+
+def test_huge_ids_are_not_found_not_errors(client, dual):
+    login(client, dual)
+    huge = "9" * 30
+    assert (
+        client.get(reverse("dualreport:registration_create") + f"?member={huge}").status_code == 200
+    )
+    response = client.post(
+        reverse("dualreport:post_assign", args=[dual.post.pk]), {"registration": huge}, follow=True
+    )
+    assert response.status_code == 200
+    for url in (
+        f"/party/dual-report/registrations/{huge}/",
+        f"/party/dual-report/posts/{huge}/",
+        f"/party/dual-report/records/{huge}/",
+        f"/api/v1/party/dual-report/registrations/{huge}/",
+    ):
+        assert client.get(url).status_code == 404, url

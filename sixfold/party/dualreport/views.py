@@ -64,6 +64,15 @@ def require(user, perm: str, code: str) -> None:
         raise PermissionDenied
 
 
+def row_id(value) -> int | None:
+    """A row id from a query string or form: a whole number that fits the key column (a longer
+    one would overflow the database driver instead of matching nothing)."""
+    value = str(value or "")
+    if value.isascii() and value.isdigit() and 0 < len(value) <= 18:
+        return int(value)
+    return None
+
+
 def paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -263,8 +272,9 @@ def registration_create(request):
         .order_by("code", "resident__name", "name", "id")
     )
     initial = {}
-    if request.GET.get("member", "").isdigit():
-        initial["member"] = candidates.filter(pk=int(request.GET["member"])).first()
+    chosen = row_id(request.GET.get("member"))
+    if chosen is not None:
+        initial["member"] = candidates.filter(pk=chosen).first()
     units = UnitRegistration.objects.visible_to(user, MANAGE).filter(status=Status.ACTIVE)
     form = RegistrationForm(
         request.POST or None,
@@ -716,15 +726,14 @@ def post_assign(request, pk):
     user = request.user
     post = get_object_or_404(ServicePost.objects.visible_to(user), pk=pk)
     require(user, MANAGE, post.code)
+    chosen = row_id(request.POST.get("registration"))
     registration = (
         MemberRegistration.objects.visible_to(user, MANAGE)
-        .filter(
-            pk=request.POST.get("registration")
-            if str(request.POST.get("registration", "")).isdigit()
-            else None
-        )
+        .filter(pk=chosen)
         .select_related("member__resident")
         .first()
+        if chosen is not None
+        else None
     )
     if registration is None:
         messages.error(request, _("Choose a member reported to this community."))
