@@ -212,3 +212,23 @@ def test_huge_ids_are_not_found_not_errors(client, dual):
         f"/api/v1/party/dual-report/registrations/{huge}/",
     ):
         assert client.get(url).status_code == 404, url
+
+
+def test_huge_choices_on_forms_are_field_errors(client, dual):
+    login(client, dual)
+    huge = "9" * 30
+    response = client.post(
+        reverse("dualreport:registration_edit", args=[dual.registration.pk]),
+        {"employer": "莱钢", "categories": [huge, "x"], "unit": huge},
+    )
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    response = client.post(
+        reverse("dualreport:registration_log", args=[dual.registration.pk]),
+        {"served_on": "2026-02-03", "hours": "1", "description": "x", "post": huge},
+    )
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    response = client.post(
+        reverse("dualreport:post_create"),
+        {"community": huge, "category": huge, "title": "t", "capacity": "1"},
+    )
+    assert response.status_code == 200
