@@ -1,7 +1,20 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.utils import translation
 
 from tests import factories
+
+# Reference data the migrations insert (RunPython functions, each idempotent).
+MIGRATION_DATA = [
+    ("sixfold.core.migrations.0005_seed_calendar", "seed"),
+    ("sixfold.party.migrations.0002_default_grid_posts", "add_defaults"),
+    ("sixfold.party.dualreport.migrations.0002_default_categories", "add_defaults"),
+    ("sixfold.points.migrations.0003_default_star_items", "seed"),
+    ("sixfold.orders.migrations.0002_default_categories_departments", "seed"),
+    ("sixfold.services.migrations.0002_default_service_types", "add_defaults"),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +33,20 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _migration_data_after_flush(request, django_db_blocker):
+    """A transactional test (browser journeys, live server) ends with a flush that empties every
+    table, the migrations' reference data included (calendar, categories, star items …). This
+    fixture is set up before the database fixtures, so its teardown runs after the flush: it puts
+    the reference data back, committed, for the tests that follow in the same process."""
+    yield
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    with django_db_blocker.unblock():
+        for module, function in MIGRATION_DATA:
+            getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -175,7 +175,7 @@ def test_a_concurrent_loser_sees_a_clear_conflict(client, ow):
     )
     content = response.content.decode()
     assert response.status_code == 200
-    assert "sf-conflict" in content and "Someone else has already claimed" in content
+    assert "sf-conflict" in content and "此工单已被他人领取" in content
     # without HTMX: back to the pool with the message
     response = client.post(reverse("orders:step", args=[order.pk, "claim"]), {"next": "pool"})
     assert response.status_code == 302 and response["Location"] == reverse("orders:pool")
