@@ -789,8 +789,14 @@ DEMO_LOGINS = (
 
 # Pillar apps add their part of the demo street here (from their `ready()`): each is called by
 # `seed_demo` with the seed after the street is built, in the same transaction, and returns its
-# demo logins as (login, where) pairs.
+# demo logins as (login, where) pairs. `DEMO_LATE_EXTENSIONS` run after all of them: builders
+# that compute from what the others recorded (ratings from the points ledger).
 DEMO_EXTENSIONS: list = []
+DEMO_LATE_EXTENSIONS: list = []
+
+
+def demo_extensions() -> list:
+    return [*DEMO_EXTENSIONS, *DEMO_LATE_EXTENSIONS]
 
 
 def scope_region(scope: str) -> Region:

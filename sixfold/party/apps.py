@@ -18,5 +18,6 @@ class PartyConfig(AppConfig):
         counts.register_node_counter("party_members", coverage.members_living_under)
         context_processors.PILLAR_HOMES["party"] = "party:home"
         demo.DEMO_EXTENSIONS.append(build_party_demo)
-        demo.DEMO_EXTENSIONS.append(build_points_demo)  # after the members it credits
+        # After every builder that credits the ledger (members, dual reporting …): it rates them.
+        demo.DEMO_LATE_EXTENSIONS.append(build_points_demo)
         ratings.register()

@@ -71,12 +71,6 @@ ACTIVITIES = [
         ],
     ),
     (
-        "dual_report.service",
-        Source.DUAL_REPORT,
-        4,
-        ["双报到服务：社区法律咨询", "双报到服务：义诊进社区", "双报到服务：文明交通劝导"],
-    ),
-    (
         "activity.volunteer",
         Source.ACTIVITY,
         6,

@@ -187,7 +187,7 @@ class TestSmallDemoStreet:
         # one import event for the whole load instead of one per row (and one for each pillar's
         # part of the demo)
         imports = AuditEvent.objects.filter(verb=AuditEvent.Verb.IMPORT)
-        assert imports.count() == 1 + len(demo.DEMO_EXTENSIONS)
+        assert imports.count() == 1 + len(demo.demo_extensions())
         assert imports.get(object_repr=f"{demo.STREET_NAME}（演示数据）").after["residents"] == n
         assert AuditEvent.objects.filter(verb=AuditEvent.Verb.CREATE).count() == 0
         assert f"{Household.objects.count()} 户" in output

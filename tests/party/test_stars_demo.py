@@ -76,8 +76,8 @@ class TestPointsDemo:
         assert EvaluationScore.objects.filter(period=period).exists()
 
     def test_each_star_is_explained_by_its_entries(self, demo):
-        # (Later parts of the demo may credit the ledger after 2026Q3 was published; a published
-        # period keeps its results, so this checks the stored explanation, not a recomputation.)
+        # The points demo runs after every other builder that credits the ledger, so the stored
+        # explanation is what the entries say now.
         period = RatingPeriod.objects.get(subject_type=PM, code="2026Q3")
         items = {i.code: i for i in StarItem.objects.filter(subject_type=PM, active=True)}
         for result in RatingResult.objects.filter(period=period, disqualified=False)[:200]:

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         with transaction.atomic():
             totals = demo.build_demo_street(seed=seed, communities=communities, villages=villages)
-            for extend in demo.DEMO_EXTENSIONS:
+            for extend in demo.demo_extensions():
                 totals.logins += extend(seed=seed)
         seconds = time.perf_counter() - started
         self.stdout.write(
