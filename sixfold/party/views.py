@@ -147,13 +147,14 @@ def candidates_for(user, region: Region):
 
 
 # --- home and own records ------------------------------------------------------------------------
-@login_required
 def home(request):
     user = request.user
-    if not user.holds_perm(VIEW):
-        if PartyMember.objects.own(user).exists():
+    if not user.is_authenticated or not user.holds_perm(VIEW):
+        # The pillar's tab leads everyone here: members to their own record, residents and
+        # visitors to the public airing board rather than to a "forbidden" page.
+        if user.is_authenticated and PartyMember.objects.own(user).exists():
             return redirect("party:me")
-        raise PermissionDenied
+        return redirect("party:airing_index")
     roots = list(party_roots(user))
     region = roots[0] if len(roots) == 1 else None
     report = coverage_report(region, limit=0) if region else None

@@ -158,15 +158,22 @@ class AdjustmentForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200)
     approved_by = UserChoiceField(label=gettext_lazy("Approved by"), queryset=None)
 
-    def __init__(self, *args, approvers, **kwargs):
+    def __init__(self, *args, approvers, earliest=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["approved_by"].queryset = approvers
+        self.earliest = earliest
         style(self)
 
     def clean_occurred_on(self):
         day = self.cleaned_data["occurred_on"]
         if day > timezone.localdate():
             raise ValidationError(_("The date cannot be in the future."), code="future")
+        if self.earliest is not None and day < self.earliest:
+            raise ValidationError(
+                _("The date cannot be before the member joined the party (%(day)s).")
+                % {"day": self.earliest.isoformat()},
+                code="before_joining",
+            )
         return day
 
 
@@ -321,6 +328,7 @@ def ledger_adjust(request, pk):
     form = AdjustmentForm(
         request.POST or None,
         approvers=approvers_for(member.code, exclude=user),
+        earliest=member.joined_on,
         initial={"occurred_on": timezone.localdate()},
     )
     if request.method == "POST":
