@@ -382,6 +382,10 @@ def post_request(request, fmt):
     user = key_user(data.get("api_key", ""))
     if user is None or not user.holds_perm(actions.SUBMIT):
         return error(fmt, 403, _("api_key is missing or not valid."))
+    # A NUL character cannot be stored in a PostgreSQL text column: refuse it as bad input.
+    bad = sorted({key for key, values in data.lists() for value in values if "\x00" in value})
+    if bad:
+        return error(fmt, 400, _("Null characters are not allowed.") + " " + ", ".join(bad)[:100])
     code = (data.get("service_code") or "").strip()
     if not code:
         return error(fmt, 400, _("service_code is required."))

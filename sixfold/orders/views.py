@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -57,7 +57,7 @@ from .forms import (
     SupervisorNoteForm,
     WhistleForm,
 )
-from .models import OPEN_STATES, Category, Order, OrderPhoto, Whistle
+from .models import OPEN_STATES, Category, ClaimantKind, Order, OrderPhoto, Whistle
 from .states import TRANSITIONS, State, available
 
 PAGE_SIZE = 30
@@ -675,6 +675,10 @@ def export(request):
 
 
 # --- departments -----------------------------------------------------------------------------------
+# States of an order sent back to the department that resolved it.
+REWORK_STATES = (State.CLAIMED, State.IN_PROGRESS)
+
+
 @login_required
 def department(request):
     user = request.user
@@ -682,13 +686,27 @@ def department(request):
     status = request.GET.get("status") or "open"
     queryset = queries.department_whistles(user).order_by("-at", "-id")
     if status == "open":
-        queryset = queryset.exclude(status=Whistle.Status.FINISHED)
+        # A finished whistle whose order the community sent back for rework (返工) is the
+        # department's work again: it stays on the list until the order is resolved anew.
+        queryset = queryset.filter(
+            ~Q(status=Whistle.Status.FINISHED)
+            | Q(
+                order__state__in=REWORK_STATES,
+                order__claimant_kind=ClaimantKind.DEPARTMENT,
+                order__claimant_name=F("department__name"),
+            )
+        )
     elif status in Whistle.Status.values:
         queryset = queryset.filter(status=status)
     return render(
         request,
         "orders/department.html",
-        {"page": paginate(request, queryset), "status": status, "now": timezone.now()},
+        {
+            "page": paginate(request, queryset),
+            "status": status,
+            "now": timezone.now(),
+            "rework_states": REWORK_STATES,
+        },
     )
 
 

@@ -1,0 +1,77 @@
+"""Regressions found by walking the work-order pages as their users do: the pool on a phone,
+a department's worklist after the community sends its result back, Open311 input with NUL
+characters."""
+
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from sixfold.orders import actions
+from sixfold.orders.models import Order, Whistle
+from sixfold.orders.states import State
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def login(client, ow, role):
+    client.force_login(ow.users[role], backend=BACKEND)
+    return ow.users[role]
+
+
+def test_pool_cells_keep_their_pieces_together_on_a_phone(client, ow):
+    # A stacked table cell is a flex row (label | value); the title and the excerpt must stay
+    # in one box, and the claim result row (no label) must not be squeezed into a column.
+    order = ow.accepted()
+    login(client, ow, "party_member")
+    content = client.get(reverse("orders:pool")).content.decode()
+    assert '<div class="sf-cell"><a class="fw-semibold"' in content
+    response = client.post(
+        reverse("orders:step", args=[order.pk, "claim"]), {"next": "pool"}, HTTP_HX_REQUEST="true"
+    )
+    content = response.content.decode()
+    assert 'class="sf-claim-result"><div class="sf-cell">' in content
+
+
+def _sent_back_to_the_department(ow):
+    order = ow.accepted()
+    item = actions.whistle(
+        order, department=ow.department, kind="enforcement", reason="楼道电动车充电",
+        by=ow.users["community_secretary"],
+    )  # fmt: skip
+    item = actions.acknowledge(item, by=ow.users["department_staff"])
+    actions.department_resolve(item, by=ow.users["department_staff"], result="已清理")
+    order = actions.send_back(
+        Order.objects.get(pk=order.pk), by=ow.users["community_worker"], reason="现场仍有充电"
+    )
+    return order, Whistle.objects.get(pk=item.pk)
+
+
+def test_an_order_sent_back_stays_on_the_departments_open_list(client, ow):
+    order, item = _sent_back_to_the_department(ow)
+    assert order.state == State.IN_PROGRESS and item.status == Whistle.Status.FINISHED
+    login(client, ow, "department_staff")
+    content = client.get(reverse("orders:department")).content.decode()
+    assert order.number in content
+    assert reverse("orders:step", args=[order.pk, "resolve"]) in content
+    # once resolved again it leaves the open list
+    client.post(reverse("orders:step", args=[order.pk, "resolve"]), {"resolution": "已彻底清理"})
+    assert Order.objects.get(pk=order.pk).state == State.RESOLVED
+    assert order.number not in client.get(reverse("orders:department")).content.decode()
+    # another department never sees it
+    login(client, ow, "other_department_staff")
+    assert order.number not in client.get(reverse("orders:department")).content.decode()
+
+
+def test_open311_refuses_nul_characters_with_a_400(client, ow):
+    key = Token.objects.create(user=ow.users["community_worker"]).key
+    for field in ("description", "address_string", "first_name", "phone"):
+        data = {
+            "api_key": key,
+            "service_code": ow.category.slug,
+            "address_string": "3号楼",
+            "description": "路灯不亮",
+        }
+        data[field] = "a\x00b"
+        response = client.post("/open311/v2/requests.json", data)
+        assert response.status_code == 400, (field, response.content)
+        assert response.json()[0]["code"] == 400
+    assert Order.objects.count() == 0
