@@ -144,6 +144,17 @@ def managed_region(user, code: str) -> Region:
     return region
 
 
+def initial_region(request) -> dict:
+    """The node a new row starts on: the one a link names, else the only area the user
+    manages (a community worker should not have to look up her own community's code)."""
+    code = request.GET.get("region", "").strip()[:64]
+    if not code:
+        prefixes = request.user.scope_prefixes(MANAGE)
+        if len(prefixes) == 1:
+            code = prefixes[0]
+    return {"region": code}
+
+
 def order_entry_base() -> str:
     """The work-order entry page of the orders engine; "" while it has none."""
     try:
@@ -348,7 +359,7 @@ def point_create(request):
     user = request.user
     if not user.holds_perm(MANAGE):
         raise PermissionDenied
-    form = PointCreateForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    form = PointCreateForm(request.POST or None, initial=initial_region(request))
     if request.method == "POST":
         point = run_action(
             form,
@@ -576,7 +587,7 @@ def venue_create(request):
     user = request.user
     if not user.holds_perm(MANAGE):
         raise PermissionDenied
-    form = VenueCreateForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    form = VenueCreateForm(request.POST or None, initial=initial_region(request))
     if request.method == "POST":
         venue = run_action(
             form,
@@ -697,7 +708,7 @@ def notice_create(request):
     user = request.user
     if not user.holds_perm(MANAGE):
         raise PermissionDenied
-    form = NoticeCreateForm(request.POST or None, initial={"region": request.GET.get("region", "")})
+    form = NoticeCreateForm(request.POST or None, initial=initial_region(request))
     if request.method == "POST":
         notice = run_action(
             form,

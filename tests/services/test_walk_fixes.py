@@ -1,0 +1,21 @@
+"""Regressions found by walking the service-network pages: a new point, venue or notice starts
+on the only area its author manages, so a community worker need not look up her own code."""
+
+import pytest
+from django.urls import reverse
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.mark.parametrize("name", ["point_create", "venue_create", "notice_create"])
+def test_new_rows_start_on_the_authors_only_area(client, services, name):
+    client.force_login(services.users["community_worker"], backend=BACKEND)
+    url = reverse(f"services:{name}")
+    content = client.get(url).content.decode()
+    assert f'value="{services.community.code}"' in content
+    # a link naming a node still wins
+    content = client.get(url, {"region": services.grid.code}).content.decode()
+    assert f'value="{services.grid.code}"' in content
+    # a street admin manages one area too: the street
+    client.force_login(services.users["street_admin"], backend=BACKEND)
+    assert f'value="{services.street.code}"' in client.get(url).content.decode()
