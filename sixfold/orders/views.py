@@ -706,6 +706,7 @@ def department(request):
             "status": status,
             "now": timezone.now(),
             "rework_states": REWORK_STATES,
+            "rework_label": TRANSITIONS["send_back"].label,
         },
     )
 

@@ -7,7 +7,7 @@ from rest_framework.authtoken.models import Token
 
 from sixfold.orders import actions
 from sixfold.orders.models import Order, Whistle
-from sixfold.orders.states import State
+from sixfold.orders.states import TRANSITIONS, State
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -52,6 +52,7 @@ def test_an_order_sent_back_stays_on_the_departments_open_list(client, ow):
     content = client.get(reverse("orders:department")).content.decode()
     assert order.number in content
     assert reverse("orders:step", args=[order.pk, "resolve"]) in content
+    assert str(TRANSITIONS["send_back"].label) in content
     # once resolved again it leaves the open list
     client.post(reverse("orders:step", args=[order.pk, "resolve"]), {"resolution": "已彻底清理"})
     assert Order.objects.get(pk=order.pk).state == State.RESOLVED
