@@ -72,3 +72,16 @@ def test_the_board_tools_wrap_on_a_phone(client, party):
     assert (
         'class="d-flex flex-wrap gap-2 sf-no-print" id="board-tools"' in response.content.decode()
     )
+
+
+def test_one_click_removals_ask_first(client, party):
+    """Removing a responsibility, vacating a grid post and ending a party post are forms that
+    party.js confirms before sending."""
+    from sixfold.party import actions
+
+    actions.assign_responsibility(party.household.region, party.member, by=None)
+    login(client, party, "community_secretary")
+    page = client.get(reverse("party:chain_node", args=[party.household.region.code]))
+    content = page.content.decode()
+    assert 'id="unassign-button"' in content
+    assert "data-confirm=" in content and "js/party.js" in content
