@@ -213,7 +213,7 @@ class Notice(TimeStamped):
     title = models.CharField(_("title"), max_length=100)
     body = models.TextField(_("text"))
     published = models.BooleanField(_("published"), default=False, db_index=True)
-    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("posted at"), null=True, blank=True)
     pinned = models.BooleanField(_("pinned"), default=False)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     author = models.ForeignKey(

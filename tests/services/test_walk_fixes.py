@@ -19,3 +19,13 @@ def test_new_rows_start_on_the_authors_only_area(client, services, name):
     # a street admin manages one area too: the street
     client.force_login(services.users["street_admin"], backend=BACKEND)
     assert f'value="{services.street.code}"' in client.get(url).content.decode()
+
+
+def test_a_notices_posting_time_is_not_called_the_boards_time():
+    # "published at" is the work orders' 晒单时间; a notice is posted (发布), not aired.
+    from sixfold.orders.models import Order
+    from sixfold.services.models import Notice
+
+    notice_label = Notice._meta.get_field("published_at").verbose_name
+    assert str(notice_label) != str(Order._meta.get_field("published_at").verbose_name)
+    assert notice_label == "posted at"
