@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('services', '0002_default_service_types'),
+        ("services", "0002_default_service_types"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notice',
-            name='published_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='posted at'),
+            model_name="notice",
+            name="published_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="posted at"),
         ),
     ]
