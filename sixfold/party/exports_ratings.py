@@ -20,7 +20,7 @@ def ratings_workbook(period, queryset, *, by):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=str(period.code)[:31])
     headers = [
-        _("Rank"),
+        _("Rank in the street"),
         _("Name"),
         _("Region code"),
         _("Points"),

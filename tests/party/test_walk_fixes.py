@@ -85,3 +85,31 @@ def test_one_click_removals_ask_first(client, party):
     content = page.content.decode()
     assert 'id="unassign-button"' in content
     assert "data-confirm=" in content and "js/party.js" in content
+
+
+def test_member_counts_are_not_called_family_members(client, party):
+    """'Members' in the ratings summary and the check-up progress means party members: the
+    columns say so through their own context instead of the household register's wording."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "sixfold" / "templates"
+    for name in ["party/stars/rating_detail.html", "checkup/progress.html"]:
+        text = (root / name).read_text()
+        assert '{% translate "Members" %}' not in text, name
+        assert '{% translate "Members" context "party members" %}' in text, name
+
+
+def test_ranks_say_they_are_street_wide(client, party):
+    from sixfold.points import actions as point_actions
+
+    ledger.credit(
+        party.member, points=5, source="activity", kind="activity.study", on=dt.date(2026, 8, 1)
+    )
+    point_actions.compute_period("2026Q3", by=None, subject_type="party.partymember")
+    login(client, party, "community_secretary")
+    page = client.get(reverse("party:rating_detail", args=["2026Q3"])).content.decode()
+    assert "Rank in the street" in page or "全街道名次" in page
+    page = client.get(
+        reverse("party:rating_result", args=["2026Q3", party.member.pk])
+    ).content.decode()
+    assert "rank in the street" in page or "全街道名次" in page
