@@ -97,6 +97,7 @@ from sixfold.points import ledger
 
 from . import sla
 from .models import (
+    OPEN_STATES,
     Category,
     Channel,
     ClaimantKind,
@@ -835,8 +836,9 @@ def merge(order: Order, *, into: Order, by, note: str = "") -> Order:
     """Merge a duplicate into the order that stays (the requester follows that one)."""
     order = _locked(order)
     _check("merge", order, by)
-    if into is None or into.pk == order.pk or into.state in (State.MERGED, State.CANCELLED,
-                                                             State.REJECTED):  # fmt: skip
+    # Only into an order still being handled: a duplicate merged into a finished one would be
+    # closed without anyone looking at it again.
+    if into is None or into.pk == order.pk or into.state not in OPEN_STATES:
         raise _error("into", _("Choose another open order to merge into."), "invalid")
     if by is not None and not by.has_scoped_perm(VIEW, into.code):
         raise _error("into", _("Choose another open order to merge into."), "invalid")

@@ -76,3 +76,20 @@ def test_open311_refuses_nul_characters_with_a_400(client, ow):
         assert response.status_code == 400, (field, response.content)
         assert response.json()[0]["code"] == 400
     assert Order.objects.count() == 0
+
+
+def test_a_duplicate_merges_only_into_an_open_order(ow):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    worker = ow.users["community_worker"]
+    finished = actions.close(ow.verified(), by=ow.users["resident"], rating=5)
+    assert finished.state not in (State.SUBMITTED, State.RESOLVED)
+    duplicate = ow.submit()
+    with pytest.raises(ValidationError) as error:
+        actions.merge(duplicate, into=finished, by=worker)
+    assert error.value.message_dict.keys() == {"into"}
+    assert Order.objects.get(pk=duplicate.pk).state == State.SUBMITTED
+    # a resolved order is still being handled (the community has not verified it yet)
+    resolved = ow.resolved()
+    assert actions.merge(duplicate, into=resolved, by=worker).state == State.MERGED
