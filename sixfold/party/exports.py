@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -53,7 +54,7 @@ def members_workbook(queryset) -> HttpResponse:
         workbook,
         _("Party members"),
         [
-            _("Name"),
+            pgettext("person", "Name"),
             _("Gender"),
             _("ID number"),
             _("Phone"),

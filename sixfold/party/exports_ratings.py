@@ -2,6 +2,7 @@
 each star item (earned, points, evaluation score). Written row by row (write-only)."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -21,7 +22,7 @@ def ratings_workbook(period, queryset, *, by):
     sheet = workbook.create_sheet(title=str(period.code)[:31])
     headers = [
         _("Rank in the street"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Region code"),
         _("Points"),
         _("Stars"),

@@ -113,3 +113,29 @@ def test_ranks_say_they_are_street_wide(client, party):
         reverse("party:rating_result", args=["2026Q3", party.member.pk])
     ).content.decode()
     assert "rank in the street" in page or "全街道名次" in page
+
+
+def test_exports_head_the_name_column_as_a_persons_name(client, party):
+    """The member and ratings workbooks call the column 姓名 (a person's name), as the pages do,
+    not 名称 (the name of a thing)."""
+    import io
+
+    from django.utils import translation
+    from openpyxl import load_workbook
+
+    from sixfold.points import actions as point_actions
+
+    ledger.credit(
+        party.member, points=5, source="activity", kind="activity.study", on=dt.date(2026, 8, 1)
+    )
+    point_actions.compute_period("2026Q3", by=None, subject_type="party.partymember")
+    login(client, party, "community_secretary")
+    with translation.override("zh-hans"):
+        for url in [
+            reverse("party:member_export"),
+            reverse("party:rating_export", args=["2026Q3"]),
+        ]:
+            response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+            sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+            header = next(sheet.iter_rows(max_row=1, values_only=True))
+            assert "姓名" in header and "名称" not in header, (url, header)

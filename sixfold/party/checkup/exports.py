@@ -3,6 +3,7 @@ mode like the party registers' exports; names as the staff pages show them."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from sixfold.party.exports import _response, _sheet
@@ -19,7 +20,7 @@ def rectifications_workbook(queryset):
         _("Rectification list"),
         [
             _("Year"),
-            _("Name"),
+            pgettext("person", "Name"),
             _("Region code"),
             _("Check-up grade"),
             _("Current grade"),
@@ -65,7 +66,7 @@ def sheets_workbook(cycle, members, sheet_rows, chunk: int = 500):
         workbook,
         _("Check-up sheets"),
         [
-            _("Name"),
+            pgettext("person", "Name"),
             _("Party organisation"),
             _("Self-assessment"),
             _("Peer assessment"),
