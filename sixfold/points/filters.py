@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import LedgerEntry, RatingResult, Source
 
@@ -13,7 +14,7 @@ def _within(queryset, name, value):
 
 class LedgerEntryFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        field_name="subject_name", lookup_expr="contains", label=_("name")
+        field_name="subject_name", lookup_expr="contains", label=pgettext_lazy("person", "name")
     )
     region = django_filters.CharFilter(method=_within, label=_("region code"))
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("source"))
@@ -50,7 +51,7 @@ class LedgerEntryFilter(django_filters.FilterSet):
 
 class RatingResultFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
-        field_name="subject_name", lookup_expr="contains", label=_("name")
+        field_name="subject_name", lookup_expr="contains", label=pgettext_lazy("person", "name")
     )
     region = django_filters.CharFilter(method=_within, label=_("region code"))
     stars_min = django_filters.NumberFilter(
