@@ -832,8 +832,15 @@ def rates(request):
         children = rate_figures.rates_by_child(region.code, start, end, 16)
     if children:
         names = dict(Region.objects.filter(code__in=list(children)).values_list("code", "name"))
+    # Orders filed at the scope's own node (a hotline transfer or Open311 request placed on
+    # the community, not a grid) form a row of their own: it must not read as the whole scope.
+    own = _("%(name)s (filed at this level)") % {"name": region.name}
     comparison = [
-        {"code": code, "name": names.get(code, code), "rates": value}
+        {
+            "code": code,
+            "name": own if code == region.code else names.get(code, code),
+            "rates": value,
+        }
         for code, value in children.items()
     ]
     departments = rate_figures.department_rates(start, end, region.code)

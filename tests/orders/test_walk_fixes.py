@@ -93,3 +93,15 @@ def test_a_duplicate_merges_only_into_an_open_order(ow):
     # a resolved order is still being handled (the community has not verified it yet)
     resolved = ow.resolved()
     assert actions.merge(duplicate, into=resolved, by=worker).state == State.MERGED
+
+
+def test_rates_name_the_orders_filed_on_the_community_itself(client, ow):
+    ow.submit(by=ow.users["community_worker"], region=ow.community)
+    ow.submit(region=ow.household.region)
+    login(client, ow, "community_worker")
+    response = client.get(reverse("orders:rates"), {"region": ow.community.code})
+    rows = {row["code"]: row["name"] for row in response.context["comparison"]}
+    assert rows[ow.community.code] == f"{ow.community.name} (filed at this level)" or rows[
+        ow.community.code
+    ].startswith(f"{ow.community.name}（")
+    assert all(name != ow.community.name for name in rows.values())
