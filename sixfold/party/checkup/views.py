@@ -661,11 +661,14 @@ def rate(request):
     grids = {
         a.scope_code[:16] for a in user.active_assignments() if a.role == actions.RESIDENT_ROLE
     }
+    search = (request.GET.get("search") or "").strip()[:40]
     blocks = []
     for cycle in cycles:
         members = PartyMember.objects.active().filter(
             Q(*[Q(code__startswith=c) for c in communities], _connector=Q.OR)
         )
+        if search:
+            members = members.filter(Q(resident__name__contains=search) | Q(name__contains=search))
         members = (
             members.within(cycle.code)
             .exclude(user=user)
@@ -680,7 +683,7 @@ def rate(request):
         rows = [(m, m.pk in done, m.code[:16] in grids) for m in members]
         rows.sort(key=lambda row: not row[2])  # her grid's members first
         blocks.append({"cycle": cycle, "rows": rows, "done": len(done)})
-    return render(request, "checkup/rate.html", {"blocks": blocks})
+    return render(request, "checkup/rate.html", {"blocks": blocks, "search": search})
 
 
 # --- rectification and re-check --------------------------------------------------------------------
