@@ -20,6 +20,7 @@ from sixfold.core import pii
 from sixfold.core.actions import normalize_phone
 
 from .models import OPEN_STATES, Category, Channel, Department, Order, Urgency, Whistle
+from .queries import clamp_day
 from .states import State
 
 NUMBER_LIKE = re.compile(r"^[A-Za-z]{0,3}[0-9-]{4,}$")
@@ -30,7 +31,7 @@ def _within(queryset, name, value):
 
 
 def _day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return timezone.make_aware(dt.datetime.combine(clamp_day(day), dt.time.min))
 
 
 @extend_schema_field(OpenApiTypes.STR)
@@ -142,4 +143,4 @@ class OrderFilter(django_filters.FilterSet):
     def filter_to(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(submitted_at__lt=_day_start(value + dt.timedelta(days=1)))
+        return queryset.filter(submitted_at__lt=_day_start(clamp_day(value) + dt.timedelta(days=1)))

@@ -278,6 +278,7 @@ def parse_w3c(value: str) -> dt.datetime:
         moment = dt.datetime.combine(dt.date.fromisoformat(raw), dt.time.min)
     else:
         moment = dt.datetime.fromisoformat(raw.replace("z", "Z"))
+    moment = queries.clamp_moment(moment)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment

@@ -152,8 +152,29 @@ def public_place(orders) -> dict[int, str]:
     return places
 
 
+# The days a typed date may name. No order lies outside them, and date arithmetic at the ends
+# of the calendar (year 1, year 9999) overflows: a date from a query string is clamped first.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+def clamp_day(day: dt.date) -> dt.date:
+    return min(max(day, FIRST_DAY), LAST_DAY)
+
+
+def clamp_moment(moment: dt.datetime) -> dt.datetime:
+    # Compared on the calendar day as written: converting year 1 to UTC would overflow.
+    zone = timezone.get_current_timezone()
+    if moment.date() < FIRST_DAY:
+        return dt.datetime.combine(FIRST_DAY, dt.time.min, tzinfo=zone)
+    if moment.date() > LAST_DAY:
+        return dt.datetime.combine(LAST_DAY, dt.time.max, tzinfo=zone)
+    return moment
+
+
 def week_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Monday 00:00 to the next Monday 00:00 (local time) of the week holding `day`."""
+    day = clamp_day(day)
     monday = day - dt.timedelta(days=day.weekday())
     start = timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
     return start, start + dt.timedelta(days=7)

@@ -781,7 +781,7 @@ def rate_period(request) -> tuple[dt.date, dt.date]:
         if not raw:
             continue
         try:
-            value = dt.date.fromisoformat(raw)
+            value = queries.clamp_day(dt.date.fromisoformat(raw))
         except ValueError:
             continue
         if key == "from":

@@ -105,3 +105,38 @@ def test_rates_name_the_orders_filed_on_the_community_itself(client, ow):
         ow.community.code
     ].startswith(f"{ow.community.name}（")
     assert all(name != ow.community.name for name in rows.values())
+
+
+EDGE_DATES = ["0001-01-01", "9999-12-31"]
+
+
+def test_dates_at_the_ends_of_the_calendar_are_not_a_500(client, ow):
+    order = ow.submit()
+    login(client, ow, "community_worker")
+    for day in EDGE_DATES:
+        for url, params in [
+            (reverse("orders:desk"), {"submitted_from": day}),
+            (reverse("orders:desk"), {"submitted_to": day}),
+            (reverse("orders:kanban"), {"submitted_to": day}),
+            (reverse("orders:export"), {"submitted_to": day}),
+            (reverse("orders:rates"), {"from": day}),
+            (reverse("orders:rates"), {"to": day}),
+            (reverse("orders:rates"), {"from": day, "to": day}),
+            ("/api/v1/orders/", {"submitted_from": day}),
+            ("/api/v1/orders/", {"submitted_to": day}),
+        ]:
+            assert client.get(url, params).status_code == 200, (url, params)
+    # the clamped bounds still find what lies between them
+    response = client.get(
+        reverse("orders:desk"), {"submitted_from": EDGE_DATES[0], "submitted_to": EDGE_DATES[1]}
+    )
+    assert order.number in response.content.decode()
+    client.logout()
+    for day in EDGE_DATES:
+        notice = reverse("orders:notice", args=[ow.community.code])
+        assert client.get(notice, {"week": day}).status_code == 200
+        for key in ("start_date", "end_date"):
+            response = client.get("/open311/v2/requests.json", {key: day})
+            assert response.status_code in (200, 400), (key, day)
+        response = client.get("/open311/v2/requests.json", {"end_date": f"{day}T00:00:00+14:00"})
+        assert response.status_code in (200, 400)
