@@ -298,11 +298,18 @@ def detail(request, pk):
     events = list(order.events.all())
     full = queries.may_see_requester(user, order)
     photos = list(order.photos.all())
+    # The requester of a duplicate follows the order it was merged into; when that is someone
+    # else's, she sees its progress on her own order's page instead of a link that would 404.
+    merged_into_visible = bool(
+        order.merged_into_id
+        and Order.objects.visible_to(user).filter(pk=order.merged_into_id).exists()
+    )
     return render(
         request,
         "orders/detail.html",
         {
             "order": order,
+            "merged_into_visible": merged_into_visible,
             "steps": steps,
             "step_names": names,
             "quick_steps": [s for s in steps if s.name in QUICK_STEPS],

@@ -140,3 +140,29 @@ def test_dates_at_the_ends_of_the_calendar_are_not_a_500(client, ow):
             assert response.status_code in (200, 400), (key, day)
         response = client.get("/open311/v2/requests.json", {"end_date": f"{day}T00:00:00+14:00"})
         assert response.status_code in (200, 400)
+
+
+def test_a_merged_requester_follows_someone_elses_order_without_seeing_its_requester(client, ow):
+    from tests import factories
+
+    neighbour = factories.user_with_role(
+        "resident", ow.neighbour_household.region, username="t_neighbour"
+    )
+    kept = ow.submit(
+        by=neighbour, region=ow.neighbour_household.region, text="路灯坏了，王强家门口"
+    )
+    duplicate = ow.submit()
+    actions.merge(duplicate, into=kept, by=ow.users["community_worker"])
+    login(client, ow, "resident")
+    response = client.get(reverse("orders:detail", args=[duplicate.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    # no link into a page that would answer 404, but the kept order's progress
+    assert reverse("orders:detail", args=[kept.pk]) not in content
+    assert client.get(reverse("orders:detail", args=[kept.pk])).status_code == 404
+    assert str(kept.get_state_display()) in content.split('id="merged-into"')[1][:600]
+    assert "王强" not in content
+    # staff who see both get the link
+    login(client, ow, "community_worker")
+    content = client.get(reverse("orders:detail", args=[duplicate.pk])).content.decode()
+    assert reverse("orders:detail", args=[kept.pk]) in content
