@@ -50,6 +50,8 @@ OWN = "party.own"
 COMMUNITY_LENGTH = CODE_LENGTH[Level.COMMUNITY]
 MEMBER_ROLE = "party_member"
 ADULT_AGE = 18
+# The Communist Party of China was founded on 1 July 1921: no member joined before.
+PARTY_FOUNDED = dt.date(1921, 7, 1)
 
 
 def community_code(code: str) -> str:
@@ -299,6 +301,12 @@ def _clean_member(data: dict, *, organization, resident, instance=None) -> dict:
         except ValidationError as exc:
             errors.update(exc.error_dict)
     joined, full = cleaned.get("joined_on"), cleaned.get("full_on")
+    if joined and joined < PARTY_FOUNDED:
+        fail(
+            "joined_on",
+            _("The party was founded on 1 July 1921: nobody joined it earlier."),
+            "before_founding",
+        )
     if standing == PartyMember.Standing.PROBATIONARY and full:
         fail("full_on", _("A probationary member has no full-membership date yet."), "probation")
     if joined and full and full < joined:

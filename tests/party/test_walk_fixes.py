@@ -139,3 +139,32 @@ def test_exports_head_the_name_column_as_a_persons_name(client, party):
             sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
             header = next(sheet.iter_rows(max_row=1, values_only=True))
             assert "姓名" in header and "名称" not in header, (url, header)
+
+
+def test_nobody_joined_the_party_before_it_was_founded(client, party):
+    """An external member (not in the register, so no age check) could be given any date; the
+    founding of the party bounds it, on the form and in the action."""
+    from django.core.exceptions import ValidationError
+
+    from sixfold.party import actions
+    from tests.party.conftest import member
+
+    with pytest.raises(ValidationError) as caught:
+        member(party.committee, name="钱进", gender="M", joined_on=dt.date(1, 1, 1))
+    assert caught.value.error_dict["joined_on"][0].code == "before_founding"
+    assert member(party.committee, name="钱进", gender="M", joined_on=actions.PARTY_FOUNDED)
+    login(client, party, "community_secretary")
+    response = client.post(
+        reverse("party:member_edit", args=[party.external.pk]),
+        {
+            "name": "孙红",
+            "gender": "F",
+            "phone": "13900001111",
+            "joined_on": "0001-01-01",
+            "organization": party.committee.pk,
+            "standing": "full",
+        },
+    )
+    assert response.status_code != 302  # the form comes back with the error
+    party.external.refresh_from_db()
+    assert party.external.joined_on != dt.date(1, 1, 1)
