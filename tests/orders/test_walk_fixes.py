@@ -166,3 +166,24 @@ def test_a_merged_requester_follows_someone_elses_order_without_seeing_its_reque
     login(client, ow, "community_worker")
     content = client.get(reverse("orders:detail", args=[duplicate.pk])).content.decode()
     assert reverse("orders:detail", args=[kept.pk]) in content
+
+
+def test_the_due_column_shows_the_deadline_of_the_current_stage(client, ow):
+    import datetime as dt
+    import re
+
+    from django.utils import timezone
+
+    order = ow.accepted()
+    claim_due = timezone.localtime(timezone.now() - dt.timedelta(days=1)).replace(
+        hour=9, minute=41, second=0, microsecond=0
+    )
+    Order.objects.filter(pk=order.pk).update(
+        claim_due=claim_due, claim_overdue=True, resolve_due=claim_due + dt.timedelta(days=9)
+    )
+    login(client, ow, "community_worker")
+    content = client.get(reverse("orders:overdue")).content.decode()
+    row = re.search(rf'<tr data-pk="{order.pk}".*?</tr>', content, re.S).group(0)
+    assert f'<span class="sf-due sf-overdue">{claim_due:%m-%d} 09:41</span>' in row
+    detail = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert 'id="order-claim-due"' in detail
