@@ -466,6 +466,10 @@ def transfer_member(
     if member.status != PartyMember.Status.ACTIVE:
         raise _error(None, _("Only an active member can be transferred."), "not_active")
     on = _past_date({"on": on}, "on", required=True)
+    if on < member.joined_on:
+        raise _error(
+            "on", _("A transfer cannot come before the member joined the party."), "before_joining"
+        )
     reason = _text({"reason": reason}, "reason", 200)
     source = member.organization
     if to_organization is None:

@@ -193,6 +193,20 @@ class DisqualifyForm(ReasonForm):
     )
     field_order = ["occurred_on", "reason"]
 
+    def __init__(self, *args, earliest=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earliest = earliest
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        if self.earliest is not None and day < self.earliest:
+            raise ValidationError(
+                _("The date cannot be before the member joined the party (%(day)s).")
+                % {"day": self.earliest.isoformat()},
+                code="before_joining",
+            )
+        return day
+
 
 class StarItemForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=40)
@@ -417,7 +431,11 @@ def ledger_disqualify(request, pk):
     if not user.has_scoped_perm(APPROVE, member.code):
         raise PermissionDenied
     done = reverse("party:points_person", args=[member.pk])
-    form = DisqualifyForm(request.POST or None, initial={"occurred_on": timezone.localdate()})
+    form = DisqualifyForm(
+        request.POST or None,
+        earliest=member.joined_on,
+        initial={"occurred_on": timezone.localdate()},
+    )
     if request.method == "POST" and run_form(
         form,
         lambda data: point_actions.disqualify(

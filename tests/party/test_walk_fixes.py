@@ -168,3 +168,23 @@ def test_nobody_joined_the_party_before_it_was_founded(client, party):
     assert response.status_code != 302  # the form comes back with the error
     party.external.refresh_from_db()
     assert party.external.joined_on != dt.date(1, 1, 1)
+
+
+def test_transfers_and_disqualifications_cannot_predate_joining(client, party):
+    from django.core.exceptions import ValidationError
+
+    from sixfold.party import actions
+    from sixfold.points.models import Disqualification
+
+    before = party.member.joined_on - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as caught:
+        actions.transfer_member(party.member, on=before, to_name="外地党组织", by=None)
+    assert caught.value.error_dict["on"][0].code == "before_joining"
+    login(client, party, "community_secretary")
+    response = client.post(
+        reverse("party:points_disqualify", args=[party.member.pk]),
+        {"occurred_on": before.isoformat(), "reason": "处分"},
+    )
+    assert response.status_code == 400
+    assert "occurred_on" in response.context["form"].errors
+    assert not Disqualification.objects.exists()
