@@ -43,7 +43,7 @@ class LimitUnit(models.TextChoices):
 
 class Channel(models.TextChoices):
     WEB = "web", _("Web")
-    PHONE = "phone", _("Phone")
+    PHONE = "phone", _("Phone call")
     WALK_IN = "walk_in", _("Walk-in")
     GRID_PATROL = "grid_patrol", _("Grid patrol")
     HOTLINE = "hotline_12345", _("12345 hotline transfer")

@@ -187,3 +187,15 @@ def test_the_due_column_shows_the_deadline_of_the_current_stage(client, ow):
     assert f'<span class="sf-due sf-overdue">{claim_due:%m-%d} 09:41</span>' in row
     detail = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert 'id="order-claim-due"' in detail
+
+
+def test_the_phone_channel_is_not_named_like_the_phone_number_column():
+    # Both were msgid "Phone": the channel read 联系电话 (the contact phone) in lists and exports.
+    from django.utils import translation
+
+    from sixfold.orders.models import Channel
+
+    with translation.override("en"):
+        assert str(Channel.PHONE.label) == "Phone call"
+    with translation.override("zh-hans"):
+        assert str(Channel.PHONE.label) != translation.gettext("Phone")
