@@ -12,3 +12,16 @@ def test_dual_reporting_nav_is_the_party_nav(client, dual):
         page = client.get(reverse(name))
         assert page.status_code == 200, name
         assert 'sf-party-nav" id="dualreport-nav"' in page.content.decode(), name
+
+
+def test_the_record_form_asks_for_a_service_post_not_a_party_office():
+    """Logging hours, the member picks the service post (岗位) the hours belong to; the label said
+    职务, the word for an office held in the party."""
+    from django.utils import translation
+
+    from sixfold.party.dualreport.forms import RecordForm
+    from sixfold.party.dualreport.models import ServicePost
+
+    with translation.override("zh-hans"):
+        form = RecordForm(posts=ServicePost.objects.none())
+        assert str(form.fields["post"].label) == "岗位"

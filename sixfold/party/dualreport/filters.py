@@ -86,7 +86,7 @@ class PostFilter(django_filters.FilterSet):
 
 class ClaimFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(method=_within, label=_("region code"))
-    post = IdFilter(field_name="post_id", label=_("post"))
+    post = IdFilter(field_name="post_id", label=_("Post"))
     registration = IdFilter(field_name="registration_id", label=_("member registration"))
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("status"))
 

@@ -132,7 +132,7 @@ class RecordForm(StyledForm):
     hours = forms.DecimalField(
         label=_("hours"), min_value=0.5, max_value=24, decimal_places=1, max_digits=4
     )
-    post = forms.ModelChoiceField(label=_("post"), queryset=None, required=False)
+    post = forms.ModelChoiceField(label=_("Post"), queryset=None, required=False)
     description = forms.CharField(
         label=pgettext_lazy("dualreport", "what was done"), max_length=200
     )
