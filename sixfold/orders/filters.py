@@ -13,6 +13,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -65,7 +66,7 @@ class OrderFilter(django_filters.FilterSet):
     )
     open = django_filters.BooleanFilter(
         method="filter_open",
-        label=_("open"),
+        label=pgettext_lazy("work order", "open"),
         widget=forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))]),
     )
     department = SlugChoiceFilter(

@@ -199,3 +199,34 @@ def test_the_phone_channel_is_not_named_like_the_phone_number_column():
         assert str(Channel.PHONE.label) == "Phone call"
     with translation.override("zh-hans"):
         assert str(Channel.PHONE.label) != translation.gettext("Phone")
+
+
+def test_open_orders_are_not_called_open_to_the_public(client, ow):
+    # Plain "Open" reads 开放 (open to the public, a venue's hours); an unfinished order is 在办,
+    # asked for in the "work order" context.
+    from django.utils import translation
+    from django.utils.translation import trans_real
+
+    from sixfold.orders.filters import OrderFilter
+
+    ow.submit()
+    login(client, ow, "resident")
+    catalog = trans_real.translation("zh-hans")._catalog
+    keys = ["work order\x04Open", "work order\x04open"]
+    saved = {key: catalog[key] for key in keys if key in catalog}
+    for key in keys:
+        catalog[key] = "在办"
+    try:
+        with translation.override("zh-hans"):
+            content = client.get(reverse("orders:mine"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+            content = content.content.decode()
+            label = str(OrderFilter.base_filters["open"].label)
+    finally:
+        for key in keys:
+            if key in saved:
+                catalog[key] = saved[key]
+            else:
+                for part in catalog._catalogs:
+                    part.pop(key, None)
+    assert 'href="?state=open">在办</a>' in content
+    assert label == "在办"
