@@ -25,3 +25,20 @@ def test_the_record_form_asks_for_a_service_post_not_a_party_office():
     with translation.override("zh-hans"):
         form = RecordForm(posts=ServicePost.objects.none())
         assert str(form.fields["post"].label) == "岗位"
+
+
+def test_a_units_employer_is_not_a_stairwell(client, dual):
+    """The employer of a reporting party organisation was labelled 单元 (a stairwell unit of a
+    building); it is the work unit, 工作单位."""
+    from django.utils import translation
+
+    from sixfold.party.dualreport.forms import UnitForm
+
+    with translation.override("zh-hans"):
+        assert str(UnitForm().fields["unit"].label) == "工作单位"
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[2] / "sixfold/templates/dualreport/unit_list.html"
+    text = template.read_text()
+    assert 'translate "Unit"' not in text and "translate 'Unit'" not in text
+    assert text.count("Employer") == 2

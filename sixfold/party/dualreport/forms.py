@@ -77,7 +77,7 @@ class RegistrationForm(StyledForm):
 class UnitForm(StyledForm):
     community = RegionChoiceField(label=_("community"), queryset=None)
     name = forms.CharField(label=_("party organisation"), max_length=100)
-    unit = forms.CharField(label=_("unit"), max_length=100)
+    unit = forms.CharField(label=_("employer"), max_length=100)
     contact_name = forms.CharField(label=_("contact person"), max_length=50)
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
     registered_on = forms.DateField(label=_("registered on"), required=False, widget=DateInput())
