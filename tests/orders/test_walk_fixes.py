@@ -230,3 +230,16 @@ def test_open_orders_are_not_called_open_to_the_public(client, ow):
                     part.pop(key, None)
     assert 'href="?state=open">在办</a>' in content
     assert label == "在办"
+
+
+def test_the_weekly_notice_keeps_its_short_columns_on_one_line(client, ow):
+    from django.contrib.staticfiles import finders
+
+    order = actions.close(ow.verified(), by=ow.users["resident"], rating=5)
+    assert order.state == State.PUBLISHED
+    content = client.get(reverse("orders:notice", args=[ow.community.code])).content.decode()
+    assert '<td class="sf-rating-cell">5/5</td>' in content
+    from pathlib import Path
+
+    css = Path(finders.find("css/orders.css")).read_text(encoding="utf-8")
+    assert ".sf-notice th { white-space: nowrap; }" in css
