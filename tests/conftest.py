@@ -3,6 +3,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 
@@ -35,16 +36,24 @@ def _fast_password_hashing(settings):
     ]
 
 
-@pytest.fixture(autouse=True)
-def _migration_data_after_flush(request, django_db_blocker):
+def _flushes(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
     """A transactional test (browser journeys, live server) ends with a flush that empties every
-    table, the migrations' reference data included (calendar, categories, star items …). This
-    fixture is set up before the database fixtures, so its teardown runs after the flush: it puts
-    the reference data back, committed, for the tests that follow in the same process."""
+    table, the migrations' reference data included (calendar, categories, star items …). Once all
+    of the test's fixtures are torn down, the reference data goes back, committed, for the tests
+    that follow in the same process."""
     yield
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    if not _flushes(item):
         return
-    with django_db_blocker.unblock():
+    with item.config.stash[blocking_manager_key].unblock():
         for module, function in MIGRATION_DATA:
             getattr(importlib.import_module(module), function)(apps, None)
 

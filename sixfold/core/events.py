@@ -45,6 +45,9 @@ def record(
     object_type: str = "",
     object_id: str = "",
 ) -> AuditEvent:
+    if verb not in AuditEvent.Verb.values:
+        # The log's verbs are a fixed list (PostgreSQL would also refuse a long one).
+        raise ValueError(f"unknown audit verb {verb!r}; use AuditEvent.Verb")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

@@ -8,6 +8,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from sixfold.core import events
+from sixfold.core.models import AuditEvent
 from sixfold.points.actions import period_scope
 from sixfold.points.models import StarItem
 
@@ -63,7 +64,7 @@ def ratings_workbook(period, queryset, *, by):
                 values.append(float(score) if score is not None else None)
         sheet.append(values)
     events.record(
-        "points.export",
+        AuditEvent.Verb.EXPORT,
         by=by,
         obj=period,
         scope_code=period_scope(period),

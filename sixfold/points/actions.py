@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from sixfold.core import events
 from sixfold.core.actions import ensure_perm
+from sixfold.core.models import AuditEvent
 
 from . import ledger, stars
 from .models import (
@@ -110,7 +111,7 @@ def change_star_item(item: StarItem, data: dict, *, by) -> StarItem:
     with transaction.atomic():
         item.save()
         events.record(
-            "points.star_item.change",
+            AuditEvent.Verb.CHANGE,
             by=by,
             obj=item,
             before=before,
@@ -197,7 +198,7 @@ def compute_period(period: RatingPeriod | str, *, by, subject_type: str = "") ->
             ]
         )
         events.record(
-            "points.period.compute",
+            AuditEvent.Verb.CHANGE,
             by=by,
             obj=period,
             scope_code=period_scope(period),
@@ -227,7 +228,7 @@ def publish_period(period: RatingPeriod, *, by) -> RatingPeriod:
         period.published_by = by if getattr(by, "is_authenticated", False) else None
         period.save(update_fields=["status", "published_at", "published_by", "updated_at"])
         events.record(
-            "points.period.publish",
+            AuditEvent.Verb.CHANGE,
             by=by,
             obj=period,
             scope_code=period_scope(period),
@@ -279,7 +280,7 @@ def disqualify(subject: models.Model, *, occurred_on, reason: str, by) -> Disqua
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         events.record(
-            "points.disqualify",
+            AuditEvent.Verb.CREATE,
             by=by,
             obj=record,
             after={"date": occurred_on.isoformat(), "reason": reason},
@@ -310,7 +311,7 @@ def withdraw_disqualification(record: Disqualification, *, reason: str, by) -> D
         record.withdrawn_by = by if getattr(by, "is_authenticated", False) else None
         record.withdraw_reason = reason[:200]
         record.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
-        events.record("points.disqualify.withdraw", by=by, obj=record, purpose=reason)
+        events.record(AuditEvent.Verb.CHANGE, by=by, obj=record, purpose=reason)
     return record
 
 
@@ -353,7 +354,7 @@ def record_evaluation(
         existing.entered_by = by if getattr(by, "is_authenticated", False) else None
         existing.save()
         events.record(
-            "points.evaluation",
+            AuditEvent.Verb.CHANGE,
             by=by,
             obj=existing,
             before=before,
@@ -387,7 +388,7 @@ def set_board_opt_out(subject: models.Model, *, hidden: bool, by, own: bool = Fa
                 created_by=by if getattr(by, "is_authenticated", False) else None,
             )
             events.record(
-                "points.board.opt_out",
+                AuditEvent.Verb.CHANGE,
                 by=by,
                 obj=record,
                 object_repr=str(subject)[:200],
@@ -396,7 +397,7 @@ def set_board_opt_out(subject: models.Model, *, hidden: bool, by, own: bool = Fa
         elif not hidden and was_hidden:
             record = existing.get()
             events.record(
-                "points.board.opt_in",
+                AuditEvent.Verb.CHANGE,
                 by=by,
                 obj=record,
                 object_repr=str(subject)[:200],

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sixfold.core import events
+from sixfold.core.models import AuditEvent
 
 from .models import LedgerEntry, Source
 
@@ -181,7 +182,7 @@ def credit(
                 return existing
         raise
     events.record(
-        "points.credit",
+        AuditEvent.Verb.CREATE,
         by=by,
         obj=entry,
         after={"points": str(amount), "kind": entry.kind, "subject": entry.subject_name},
@@ -225,7 +226,7 @@ def reverse(entry: LedgerEntry, *, by=None, reason: str = "", key: str = "") -> 
         )
         reversal.save()
         events.record(
-            "points.reverse",
+            AuditEvent.Verb.CREATE,
             by=by,
             obj=reversal,
             before={"entry": locked.pk, "points": str(locked.points)},

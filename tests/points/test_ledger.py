@@ -27,7 +27,9 @@ def test_credit_records_subject_scope_and_audit_event(world):
     assert entry.code == world.resident.code
     assert entry.subject_name == str(world.resident)
     assert entry.points == Decimal("5.00")
-    assert AuditEvent.objects.filter(verb="points.credit", object_id=str(entry.pk)).exists()
+    assert AuditEvent.objects.filter(
+        verb=AuditEvent.Verb.CREATE, object_type="points.ledgerentry", object_id=str(entry.pk)
+    ).exists()
     assert ledger.balance(world.resident) == Decimal("5")
 
 
