@@ -425,13 +425,16 @@ STEP_DONE = {
 }
 
 
-def _step_form(name, order, user, data=None, files=None):
+def _step_form(name, order, user, data=None, files=None, query=None):
     spec = STEPS[name]
     kwargs = {}
     if spec.form is PersonForm:
         kwargs["people"] = [p for p in queries.candidates(order) if p.pk != order.claimant_id]
     if name == "accept":
         kwargs["initial"] = {"urgency": order.urgency}
+    if name == "merge" and query is not None:
+        # A suggested duplicate's link fills in its number; the merge is still confirmed here.
+        kwargs["initial"] = {"into": (query.get("into") or "").strip()[:20]}
     return spec.form(data, files, **kwargs)
 
 
@@ -455,7 +458,12 @@ def step(request, pk, name):
         return redirect("orders:detail", pk=order.pk)
     posted = request.method == "POST"
     form = _step_form(
-        name, order, user, request.POST if posted else None, request.FILES if posted else None
+        name,
+        order,
+        user,
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        query=request.GET,
     )
     error = None
     if request.method == "POST":

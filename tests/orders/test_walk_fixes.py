@@ -243,3 +243,17 @@ def test_the_weekly_notice_keeps_its_short_columns_on_one_line(client, ow):
 
     css = Path(finders.find("css/orders.css")).read_text(encoding="utf-8")
     assert ".sf-notice th { white-space: nowrap; }" in css
+
+
+def test_a_suggested_duplicate_fills_in_the_merge_form(client, ow):
+    first = ow.submit()
+    second = ow.submit()
+    login(client, ow, "community_worker")
+    url = reverse("orders:step", args=[second.pk, "merge"])
+    content = client.get(url).content.decode()
+    assert f'href="?into={first.number}"' in content
+    content = client.get(url, {"into": first.number}).content.decode()
+    assert f'value="{first.number}"' in content
+    assert Order.objects.get(pk=second.pk).state == State.SUBMITTED  # a link never merges
+    client.post(url, {"into": first.number})
+    assert Order.objects.get(pk=second.pk).state == State.MERGED
