@@ -235,7 +235,11 @@ def register_member(
     if community is None:
         raise _error("community", _("Choose the community the member lives in."), "not_community")
     ensure_self_or_manage(by, member, registration_code(member, community))
-    member = PartyMember.objects.select_for_update().select_related("resident").get(pk=member.pk)
+    member = (
+        PartyMember.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .get(pk=member.pk)
+    )
     errors = Errors()
     if community.level not in COMMUNITY_LEVELS:
         errors.add("community", _("Choose a community or a village."), "not_community")
@@ -515,7 +519,11 @@ def publish_post(community: Region, data: dict, *, by) -> ServicePost:
 @transaction.atomic
 def change_post(post: ServicePost, data: dict, *, by) -> ServicePost:
     ensure_perm(by, MANAGE, post.code)
-    post = ServicePost.objects.select_for_update().select_related("category").get(pk=post.pk)
+    post = (
+        ServicePost.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .get(pk=post.pk)
+    )
     merged = {
         field: getattr(post, field)
         for field in (
