@@ -231,7 +231,7 @@ class StarItemForm(forms.Form):
         max_value=100,
         decimal_places=2,
     )
-    active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+    active = forms.BooleanField(label=gettext_lazy("In use"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

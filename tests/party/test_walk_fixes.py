@@ -188,3 +188,17 @@ def test_transfers_and_disqualifications_cannot_predate_joining(client, party):
     assert response.status_code == 400
     assert "occurred_on" in response.context["form"].errors
     assert not Disqualification.objects.exists()
+
+
+def test_a_star_item_is_in_use_not_on_the_register(client, party):
+    """The switch of a star item was labelled 在册 (a member on the register); it is 启用."""
+    from django.utils import translation
+
+    from sixfold.party.views_stars import StarItemForm
+
+    with translation.override("zh-hans"):
+        assert str(StarItemForm.base_fields["active"].label) == "启用"
+    login(client, party, "street_admin")
+    page = client.get(reverse("party:star_items"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert '<th scope="col">启用</th>' in page.content.decode()
