@@ -210,6 +210,10 @@ def submit(request):
     category = (request.GET.get("category") or "").strip()
     if category and Category.objects.filter(slug=category[:40], active=True).exists():
         initial["category"] = category
+    title = " ".join((request.GET.get("title") or "").split())[: actions.MAX_TITLE]
+    if title:
+        # A request for a venue's service (服务阵地) names it.
+        initial["title"] = title
     form = SubmitForm(
         request.POST or None,
         request.FILES or None,

@@ -163,15 +163,22 @@ def order_entry_base() -> str:
         return ""
 
 
-def order_entry_url(region_code: str, category: str = "") -> str:
-    """The work-order entry preset to a place and a category (`?region=…&category=…`)."""
+def order_entry_url(region_code: str, category: str = "", title: str = "") -> str:
+    """The work-order entry preset to a place, a category and a title
+    (`?region=…&category=…&title=…`): a request for a venue's service says which one."""
     base = order_entry_base()
     if not base:
         return ""
     params = {"region": region_code}
     if category:
         params["category"] = category
+    if title:
+        params["title"] = title
     return f"{base}?{urlencode(params)}"
+
+
+def service_title(service_type, venue) -> str:
+    return f"{service_type.name} · {venue.name}"
 
 
 def resident_codes(user) -> list[str]:
@@ -578,7 +585,10 @@ def venue_export(request):
 
 def venue_requests(user, venue) -> list[tuple[ServiceType, str]]:
     place = place_for_order(user, venue.region)
-    return [(t, order_entry_url(place, t.order_category)) for t in venue.service_types.all()]
+    return [
+        (t, order_entry_url(place, t.order_category, service_title(t, venue)))
+        for t in venue.service_types.all()
+    ]
 
 
 @login_required
@@ -1001,7 +1011,8 @@ def epage_context(user, region: Region) -> dict:
         {
             "venue": venue,
             "requests": [
-                (t, order_entry_url(place, t.order_category)) for t in venue.service_types.all()
+                (t, order_entry_url(place, t.order_category, service_title(t, venue)))
+                for t in venue.service_types.all()
             ],
         }
         for venue in data["venues"]

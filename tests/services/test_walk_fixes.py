@@ -29,3 +29,19 @@ def test_a_notices_posting_time_is_not_called_the_boards_time():
     notice_label = Notice._meta.get_field("published_at").verbose_name
     assert str(notice_label) != str(Order._meta.get_field("published_at").verbose_name)
     assert notice_label == "posted at"
+
+
+def test_a_request_for_a_venues_service_names_the_service_and_the_venue(client, services):
+    from urllib.parse import quote
+
+    from sixfold.services.views import order_entry_url
+
+    client.force_login(services.users["community_worker"], backend=BACKEND)
+    content = client.get(reverse("services:venue_detail", args=[services.cube.pk])).content.decode()
+    service = services.cube.service_types.get(order_category="elderly_disability")
+    title = quote(f"{service.name} · {services.cube.name}".replace(" ", "+"), safe="+")
+    assert f"category=elderly_disability&amp;title={title}" in content
+    # the order form takes the title and shows it
+    url = order_entry_url(services.community.code, "elderly_disability", "居家养老 · 红立方")
+    content = client.get(url).content.decode()
+    assert 'value="居家养老 · 红立方"' in content
