@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -552,10 +553,16 @@ def resident_search(request):
     query = (request.GET.get("q") or "").strip()[:50]
     results = []
     if query:
+        # Only adults can join the party (actions check it again): children are no candidates.
+        today = timezone.localdate()
+        try:
+            adult_born_by = today.replace(year=today.year - actions.ADULT_AGE)
+        except ValueError:  # 29 February
+            adult_born_by = today.replace(year=today.year - actions.ADULT_AGE, day=28)
         results = list(
             Resident.objects.visible_to(user)
             .living()
-            .filter(name__contains=query)
+            .filter(name__contains=query, birth_date__lte=adult_born_by)
             .select_related("household", "party_member")
             .order_by("name", "code")[:SEARCH_RESULTS]
         )

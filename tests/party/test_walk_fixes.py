@@ -202,3 +202,14 @@ def test_a_star_item_is_in_use_not_on_the_register(client, party):
     page = client.get(reverse("party:star_items"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200
     assert '<th scope="col">启用</th>' in page.content.decode()
+
+
+def test_children_are_not_offered_as_new_members(client, party):
+    from tests import factories
+
+    factories.resident(party.household, name="周小新", birth_date=dt.date(2015, 3, 1))
+    factories.resident(party.household, name="周新华", birth_date=dt.date(1990, 3, 1))
+    login(client, party, "community_secretary")
+    page = client.get(reverse("party:resident_search"), {"q": "周"}, HTTP_HX_REQUEST="true")
+    text = page.content.decode()
+    assert "周新华" in text and "周小新" not in text
