@@ -106,19 +106,23 @@ def places_for(user, preset: Region | None):
         seen.add(region.code)
         options.append((region.code, label or region.address or region.name))
 
-    if preset is not None:
-        add(preset)
     households = [a.region for a in user.active_assignments() if a.region.level == Level.HOUSEHOLD]
     addresses = dict(
         Household.objects.filter(code__in=[h.code for h in households]).values_list(
             "code", "address"
         )
     )
+    homes = {}
     for household in households:
         address = addresses.get(household.code) or household.address
-        add(
-            household, _("My home: %(address)s") % {"address": address} if address else _("My home")
+        homes[household.code] = (
+            _("My home: %(address)s") % {"address": address} if address else _("My home")
         )
+    if preset is not None:
+        # Her own home stays "My home" when a link or a form sent back with errors presets it.
+        add(preset, homes.get(preset.code))
+    for household in households:
+        add(household, homes[household.code])
     codes = {
         code[:length]
         for household in households

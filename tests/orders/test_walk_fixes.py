@@ -1,6 +1,9 @@
-"""Regressions found by walking the work-order pages as their users do: the pool on a phone,
-a department's worklist after the community sends its result back, Open311 input with NUL
-characters."""
+"""Regressions found by walking the work-order pages as their users do (resident on a phone,
+claimer, community desk, department, street, anonymous visitor, Open311 client): layout on a
+phone, worklists, wording, scoping of merged orders, and bad input such as NUL characters and
+dates at the ends of the calendar."""
+
+import re
 
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -257,3 +260,16 @@ def test_a_suggested_duplicate_fills_in_the_merge_form(client, ow):
     assert Order.objects.get(pk=second.pk).state == State.SUBMITTED  # a link never merges
     client.post(url, {"into": first.number})
     assert Order.objects.get(pk=second.pk).state == State.MERGED
+
+
+def test_the_home_keeps_its_label_when_the_form_comes_back_with_errors(client, ow):
+    login(client, ow, "resident")
+    first = client.get(reverse("orders:submit")).content.decode()
+    response = client.post(reverse("orders:submit"), {"region": ow.household.code, "text": ""})
+    assert response.status_code == 400
+    again = response.content.decode()
+    label = re.search(rf'<option value="{ow.household.code}"[^>]*>([^<]+)</option>', first)
+    assert label and label.group(1) in again
+    assert re.search(
+        rf'<option value="{ow.household.code}"[^>]*selected[^>]*>{label.group(1)}', again
+    )
