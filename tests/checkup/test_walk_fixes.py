@@ -18,3 +18,14 @@ def test_resident_finds_a_member_to_rate_by_name(client, cw):
     assert "王强" in page.text and "李秀英" not in page.text
     page = client.get(reverse("checkup:rate"), {"search": "没有这个人" * 20})
     assert page.status_code == 200 and "李秀英" not in page.text
+
+
+def test_the_grade_summary_totals_row_is_a_sum_not_a_score():
+    """The last row of the grade summary adds the members up (合计); "Total" there shared the
+    msgid of a sheet's total score (总分)."""
+    from pathlib import Path
+
+    template = Path(__file__).resolve().parents[2] / "sixfold/templates/checkup/summary.html"
+    text = template.read_text()
+    assert '{% translate "Total" context "sum of a column" %}' in text
+    assert '{% translate "Total" %}' not in text
