@@ -175,7 +175,7 @@ TRANSITIONS: dict[str, Transition] = {
             (State.SUBMITTED, State.ACCEPTED, State.CLAIMED),
             State.CANCELLED,
             None,
-            _("Cancel"),
+            _("Withdraw the order"),
             who=("requester",),
         ),
         Transition(

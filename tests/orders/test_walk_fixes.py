@@ -273,3 +273,19 @@ def test_the_home_keeps_its_label_when_the_form_comes_back_with_errors(client, o
     assert re.search(
         rf'<option value="{ow.household.code}"[^>]*selected[^>]*>{label.group(1)}', again
     )
+
+
+def test_withdrawing_an_order_is_not_labelled_like_closing_a_dialog(client, ow):
+    # The confirm button sat next to "Back" and read 取消 (Cancel): a resident backing out
+    # could withdraw her order. The step says what it does.
+    from django.utils import translation
+
+    order = ow.submit()
+    login(client, ow, "resident")
+    content = client.get(reverse("orders:step", args=[order.pk, "cancel"])).content.decode()
+    label = str(TRANSITIONS["cancel"].label)
+    assert f'id="confirm-button">{label}</button>' in content
+    with translation.override("en"):
+        assert str(TRANSITIONS["cancel"].label) == "Withdraw the order"
+    with translation.override("zh-hans"):
+        assert str(TRANSITIONS["cancel"].label) != translation.gettext("Cancel")
