@@ -213,3 +213,18 @@ def test_children_are_not_offered_as_new_members(client, party):
     page = client.get(reverse("party:resident_search"), {"q": "周"}, HTTP_HX_REQUEST="true")
     text = page.content.decode()
     assert "周新华" in text and "周小新" not in text
+
+
+def test_the_board_lists_do_not_overflow_a_phone(client, party):
+    """The red and yellow lists' row kept its negative gutters inside the print preview, whose
+    container has no padding: the page scrolled sideways on a phone."""
+    from sixfold.points import actions as point_actions
+
+    ledger.credit(
+        party.member, points=5, source="activity", kind="activity.study", on=dt.date(2026, 8, 1)
+    )
+    period = point_actions.compute_period("2026Q3", by=None, subject_type="party.partymember")
+    point_actions.publish_period(period, by=None)
+    url = reverse("party:airing_board", args=[party.community.code])
+    page = client.get(url, {"period": "2026Q3", "print": "1"}).content.decode()
+    assert '<div class="row g-3 mb-3 mx-0" id="board-lists">' in page
