@@ -13,6 +13,7 @@ masked (张**) to everyone else; their phones are masked except for staff, whose
 logged.
 """
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -175,6 +176,15 @@ def order_entry_url(region_code: str, category: str = "", title: str = "") -> st
     if title:
         params["title"] = title
     return f"{base}?{urlencode(params)}"
+
+
+def order_category_names(codes) -> dict[str, str]:
+    """The names of work-order categories by code, when the orders engine is installed."""
+    try:
+        category = apps.get_model("orders", "Category")
+    except LookupError:
+        return {}
+    return dict(category.objects.filter(slug__in=codes).values_list("slug", "name"))
 
 
 def service_title(service_type, venue) -> str:
@@ -825,7 +835,10 @@ def require_configure(user) -> None:
 def type_list(request):
     user = request.user
     require_view(user)
-    types = ServiceType.objects.annotate(venue_count=Count("venues")).order_by("order", "id")
+    types = list(ServiceType.objects.annotate(venue_count=Count("venues")).order_by("order", "id"))
+    names = order_category_names({t.order_category for t in types if t.order_category})
+    for service_type in types:
+        service_type.category_name = names.get(service_type.order_category, "")
     return render(
         request,
         "services/type_list.html",

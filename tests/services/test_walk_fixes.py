@@ -45,3 +45,12 @@ def test_a_request_for_a_venues_service_names_the_service_and_the_venue(client, 
     url = order_entry_url(services.community.code, "elderly_disability", "居家养老 · 红立方")
     content = client.get(url).content.decode()
     assert 'value="居家养老 · 红立方"' in content
+
+
+def test_service_types_show_the_name_of_their_order_category(client, services):
+    client.force_login(services.users["community_worker"], backend=BACKEND)
+    content = client.get(reverse("services:type_list")).content.decode()
+    from sixfold.orders.models import Category
+
+    name = Category.objects.get(slug="elderly_disability").name
+    assert f'{name} <code class="small">elderly_disability</code>' in content
