@@ -29,3 +29,18 @@ def test_the_grade_summary_totals_row_is_a_sum_not_a_score():
     text = template.read_text()
     assert '{% translate "Total" context "sum of a column" %}' in text
     assert '{% translate "Total" %}' not in text
+
+
+def test_a_member_finds_a_peer_to_assess_by_name(client, cw):
+    """A branch of sixty members gave a list to scroll through on a phone: the member can search
+    it, and an empty search result keeps the search box so she can clear it."""
+    cw.open()
+    client.force_login(cw.users["party_member"], backend=BACKEND)
+    page = client.get(reverse("checkup:me"))
+    assert 'id="peer-search"' in page.text
+    assert "周敏" in page.text and "刘书记" in page.text
+    page = client.get(reverse("checkup:me"), {"search": "周敏"})
+    assert "周敏" in page.text and "刘书记" not in page.text
+    page = client.get(reverse("checkup:me"), {"search": "没有这个人"})
+    assert page.status_code == 200 and 'id="peer-search"' in page.text
+    assert "周敏" not in page.text

@@ -609,10 +609,12 @@ def me(request):
         (a.cycle_id, a.member_id, a.party)
         for a in Assessment.objects.filter(assessor=user, cycle__in=open_cycles)
     }
+    search = (request.GET.get("search") or "").strip()[:40]
+    peers = PartyMember.objects.active().filter(organization_id=member.organization_id)
+    if search:
+        peers = peers.filter(Q(resident__name__contains=search) | Q(name__contains=search))
     peers = list(
-        PartyMember.objects.active()
-        .filter(organization_id=member.organization_id)
-        .exclude(pk=member.pk)
+        peers.exclude(pk=member.pk)
         .select_related("resident")
         .order_by("resident__name", "name", "id")[:200]
     )
@@ -639,6 +641,7 @@ def me(request):
         {
             "member": member,
             "blocks": blocks,
+            "search": search,
             "results": results,
             "items": items.order_by("status", "due_on"),
             "today": timezone.localdate(),
