@@ -289,3 +289,19 @@ def test_withdrawing_an_order_is_not_labelled_like_closing_a_dialog(client, ow):
         assert str(TRANSITIONS["cancel"].label) == "Withdraw the order"
     with translation.override("zh-hans"):
         assert str(TRANSITIONS["cancel"].label) != translation.gettext("Cancel")
+
+
+def test_a_department_is_rated_with_the_same_stars_as_an_order(client, ow):
+    order = ow.accepted()
+    item = actions.whistle(
+        order, department=ow.department, kind="enforcement", reason="占道经营",
+        by=ow.users["community_secretary"],
+    )  # fmt: skip
+    item = actions.acknowledge(item, by=ow.users["department_staff"])
+    actions.department_resolve(item, by=ow.users["department_staff"], result="已清理")
+    login(client, ow, "community_worker")
+    url = reverse("orders:whistle_step", args=[item.pk, "rate"])
+    content = client.get(url).content.decode()
+    assert 'class="sf-rating" id="rating-stars"' in content
+    client.post(url, {"rating": "4", "comment": "及时"})
+    assert Whistle.objects.get(pk=item.pk).rating == 4
