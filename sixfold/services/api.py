@@ -45,9 +45,9 @@ class ManagedRegionField(serializers.SlugRelatedField):
         return Region.objects.visible_to(self.context["request"].user, MANAGE)
 
     def to_internal_value(self, data):
-        # A code is at most 40 digits; anything else (a NUL character PostgreSQL refuses in a
-        # string, a list) cannot name a node.
-        if not isinstance(data, str) or len(data) > 40 or "\x00" in data:
+        # A code is at most 40 characters, and a NUL character (which PostgreSQL refuses in a
+        # string) names no node.
+        if isinstance(data, str) and (len(data) > 40 or "\x00" in data):
             self.fail("invalid")
         return super().to_internal_value(data)
 
