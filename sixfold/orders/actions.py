@@ -159,7 +159,9 @@ def _actor_name(user) -> str:
 def _check(name: str, order: Order, by, *, already_claimed: bool = False) -> None:
     transition = TRANSITIONS[name]
     if order.state not in transition.sources:
-        if already_claimed:
+        # "Someone was quicker" only when someone holds it; an order not yet accepted, or
+        # withdrawn, is simply not claimable now.
+        if already_claimed and order.claimant_id:
             raise _error(
                 "state",
                 _("Someone else has already claimed this order."),

@@ -305,3 +305,17 @@ def test_a_department_is_rated_with_the_same_stars_as_an_order(client, ow):
     assert 'class="sf-rating" id="rating-stars"' in content
     client.post(url, {"rating": "4", "comment": "及时"})
     assert Whistle.objects.get(pk=item.pk).rating == 4
+
+
+def test_claiming_an_order_nobody_holds_is_not_called_taken(ow):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    submitted = ow.submit()
+    with pytest.raises(ValidationError) as error:
+        actions.claim(submitted, by=ow.users["party_member"])
+    assert error.value.error_dict["state"][0].code == "bad_state"
+    taken = actions.claim(ow.accepted(), by=ow.users["party_member_2"])
+    with pytest.raises(ValidationError) as error:
+        actions.claim(taken, by=ow.users["party_member"])
+    assert error.value.error_dict["state"][0].code == "already_claimed"
