@@ -13,15 +13,10 @@ from playwright.sync_api import expect
 
 from sixfold.party.models import PartyMember
 from tests import factories
-from tests.e2e import conftest as browser_fixtures
 from tests.party.conftest import PartyWorld
 from tests.party.test_member_import import KEYS, member_file, row
 
 pytestmark = pytest.mark.e2e
-# The browser fixtures live beside the other browser tests.
-browser = browser_fixtures.browser
-page = browser_fixtures.page
-console_errors = browser_fixtures.console_errors
 
 
 @pytest.fixture
