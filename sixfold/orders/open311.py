@@ -29,6 +29,7 @@ in XML) with that HTTP status. Dates come out in ISO 8601 with the +08:00 offset
 """
 
 import datetime as dt
+import re
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -92,12 +93,18 @@ CLOSED_STATES = (
 
 
 # --- rendering ---------------------------------------------------------------------------------------
+# Characters XML 1.0 cannot carry at all (C0 controls but tab, newline and carriage return;
+# U+FFFE, U+FFFF). One of them typed into a description once made the whole requests.xml feed
+# unreadable for every client.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _xml(root: str, item: str, rows: list[dict]) -> bytes:

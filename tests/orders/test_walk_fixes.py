@@ -319,3 +319,18 @@ def test_claiming_an_order_nobody_holds_is_not_called_taken(ow):
     with pytest.raises(ValidationError) as error:
         actions.claim(taken, by=ow.users["party_member"])
     assert error.value.error_dict["state"][0].code == "already_claimed"
+
+
+def test_control_characters_never_break_the_open311_xml_feed(client, ow):
+    from xml.etree import ElementTree
+
+    order = ow.submit(text="楼道灯\x01不亮\x0b\x1f了")
+    for url in ("/open311/v2/requests.xml", f"/open311/v2/requests/{order.number}.xml"):
+        response = client.get(url)
+        assert response.status_code == 200
+        root = ElementTree.fromstring(response.content)
+        assert root.find("request/description").text == "楼道灯不亮了"
+    # JSON carries them escaped, as JSON can
+    assert client.get(f"/open311/v2/requests/{order.number}.json").json()[0]["description"] == (
+        "楼道灯\x01不亮\x0b\x1f了"
+    )
