@@ -33,8 +33,22 @@ MECHANISMS = [
 ]
 
 
+# URL namespaces of sub-apps that belong to a pillar's tab (filled by those apps, like the homes).
+PILLAR_OF_NAMESPACE: dict[str, str] = {}
+
+
+def active_pillar(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.kwargs.get("slug"):
+        return match.kwargs["slug"]
+    return PILLAR_OF_NAMESPACE.get(match.app_name, match.app_name)
+
+
 def navigation(request):
     return {
+        "active_pillar": active_pillar(request),
         "pillars": PILLARS,
         "pillar_links": [
             (key, label, native, icon, pillar_url(key)) for key, label, native, icon in PILLARS

@@ -17,6 +17,8 @@ class PartyConfig(AppConfig):
 
         counts.register_node_counter("party_members", coverage.members_living_under)
         context_processors.PILLAR_HOMES["party"] = "party:home"
+        # The check-up and dual-reporting pages sit under the party tab.
+        context_processors.PILLAR_OF_NAMESPACE.update({"checkup": "party", "dualreport": "party"})
         demo.DEMO_EXTENSIONS.append(build_party_demo)
         # After every builder that credits the ledger (members, dual reporting …): it rates them.
         demo.DEMO_LATE_EXTENSIONS.append(build_points_demo)
