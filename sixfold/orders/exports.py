@@ -14,6 +14,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from sixfold.core.excel.workbook import data_cell
+
 from .models import Channel, Urgency
 from .states import State
 
@@ -110,31 +112,32 @@ def orders_workbook(queryset) -> HttpResponse:
         queryset.order_by("-submitted_at", "-id").values_list(*fields).iterator(chunk_size=CHUNK)
     ):
         data = dict(zip(fields, values, strict=True))
-        sheet.append(
-            [
-                data["number"],
-                _when(data["submitted_at"]),
-                data["category__name"],
-                data["title"],
-                data["address"],
-                data["code"],
-                str(states.get(data["state"], data["state"])),
-                str(urgencies.get(data["urgency"], data["urgency"])),
-                str(channels.get(data["channel"], data["channel"])),
-                "" if data["anonymous"] else data["requester_name"],
-                data["requester_phone_masked"],
-                yes if data["anonymous"] else "",
-                data["claimant_name"],
-                _when(data["resolve_due"]),
-                yes
-                if data["accept_overdue"] or data["claim_overdue"] or data["resolve_overdue"]
-                else "",
-                data["rework_count"] or "",
-                data["rating"] or "",
-                data["rating_comment"],
-                data["resolution"],
-            ]
-        )
+        row = [
+            data["number"],
+            _when(data["submitted_at"]),
+            data["category__name"],
+            data["title"],
+            data["address"],
+            data["code"],
+            str(states.get(data["state"], data["state"])),
+            str(urgencies.get(data["urgency"], data["urgency"])),
+            str(channels.get(data["channel"], data["channel"])),
+            "" if data["anonymous"] else data["requester_name"],
+            data["requester_phone_masked"],
+            yes if data["anonymous"] else "",
+            data["claimant_name"],
+            _when(data["resolve_due"]),
+            yes
+            if data["accept_overdue"] or data["claim_overdue"] or data["resolve_overdue"]
+            else "",
+            data["rework_count"] or "",
+            data["rating"] or "",
+            data["rating_comment"],
+            data["resolution"],
+        ]
+        # What residents typed stays text: no control character the file format forbids (one
+        # made the whole export fail), no formula from a title such as '=HYPERLINK(…)'.
+        sheet.append([data_cell(sheet, None, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

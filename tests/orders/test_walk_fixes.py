@@ -334,3 +334,18 @@ def test_control_characters_never_break_the_open311_xml_feed(client, ow):
     assert client.get(f"/open311/v2/requests/{order.number}.json").json()[0]["description"] == (
         "楼道灯\x01不亮\x0b\x1f了"
     )
+
+
+def test_the_export_survives_control_characters_and_never_writes_a_formula(client, ow):
+    import io
+
+    import openpyxl
+
+    ow.submit(title='=HYPERLINK("http://x")', text="楼道灯\x01不亮")
+    login(client, ow, "community_worker")
+    response = client.get(reverse("orders:export"))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    row = list(sheet[2])
+    title = row[3]
+    assert title.value == '=HYPERLINK("http://x")' and title.data_type == "s"
