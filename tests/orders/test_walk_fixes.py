@@ -341,7 +341,8 @@ def test_the_export_survives_control_characters_and_never_writes_a_formula(clien
 
     import openpyxl
 
-    ow.submit(title='=HYPERLINK("http://x")', text="楼道灯\x01不亮")
+    ow.submit(title="楼道灯\x01不亮", text="楼道灯\x01不亮")
+    ow.submit(title='=HYPERLINK("http://x")', text="x")
     login(client, ow, "community_worker")
     response = client.get(reverse("orders:export"))
     assert response.status_code == 200
@@ -349,3 +350,4 @@ def test_the_export_survives_control_characters_and_never_writes_a_formula(clien
     row = list(sheet[2])
     title = row[3]
     assert title.value == '=HYPERLINK("http://x")' and title.data_type == "s"
+    assert list(sheet[3])[3].value == "楼道灯不亮"
