@@ -51,7 +51,8 @@ def pytest_runtest_teardown(item, nextitem):
     of the test's fixtures are torn down, the reference data goes back, committed, for the tests
     that follow in the same process."""
     yield
-    if not _flushes(item):
+    # After the process's last test the test database itself is gone (session teardown).
+    if nextitem is None or not _flushes(item):
         return
     with item.config.stash[blocking_manager_key].unblock():
         for module, function in MIGRATION_DATA:
