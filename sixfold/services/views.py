@@ -340,6 +340,22 @@ def _points(user):
     return ServicePoint.objects.visible_to(user).select_related("region__parent")
 
 
+def _export(request, filter_class, model, label, workbook):
+    """The filtered rows of a list the user sees, as a workbook; the export is logged."""
+    user = request.user
+    require_view(user)
+    filterset = filter_class(request.GET, queryset=model.objects.visible_to(user))
+    queryset = filterset.qs if filterset.is_valid() else model.objects.none()
+    events.record(
+        AuditEvent.Verb.EXPORT,
+        by=user,
+        scope_code=user.home_scope(),
+        object_type=model._meta.label_lower,
+        object_repr=label,
+    )
+    return workbook(queryset)
+
+
 @login_required
 def point_list(request):
     user = request.user
@@ -356,18 +372,7 @@ def point_list(request):
 
 @login_required
 def point_export(request):
-    user = request.user
-    require_view(user)
-    filterset = PointFilter(request.GET, queryset=ServicePoint.objects.visible_to(user))
-    queryset = filterset.qs if filterset.is_valid() else ServicePoint.objects.none()
-    events.record(
-        AuditEvent.Verb.EXPORT,
-        by=user,
-        scope_code=user.home_scope(),
-        object_type="services.servicepoint",
-        object_repr=_("Service points"),
-    )
-    return exports.points_workbook(queryset)
+    return _export(request, PointFilter, ServicePoint, _("Service points"), exports.points_workbook)
 
 
 @login_required
@@ -579,18 +584,7 @@ def venue_list(request):
 
 @login_required
 def venue_export(request):
-    user = request.user
-    require_view(user)
-    filterset = VenueFilter(request.GET, queryset=Venue.objects.visible_to(user))
-    queryset = filterset.qs if filterset.is_valid() else Venue.objects.none()
-    events.record(
-        AuditEvent.Verb.EXPORT,
-        by=user,
-        scope_code=user.home_scope(),
-        object_type="services.venue",
-        object_repr=_("Service venues"),
-    )
-    return exports.venues_workbook(queryset)
+    return _export(request, VenueFilter, Venue, _("Service venues"), exports.venues_workbook)
 
 
 def venue_requests(user, venue) -> list[tuple[ServiceType, str]]:
@@ -708,18 +702,7 @@ def notice_list(request):
 
 @login_required
 def notice_export(request):
-    user = request.user
-    require_view(user)
-    filterset = NoticeFilter(request.GET, queryset=Notice.objects.visible_to(user))
-    queryset = filterset.qs if filterset.is_valid() else Notice.objects.none()
-    events.record(
-        AuditEvent.Verb.EXPORT,
-        by=user,
-        scope_code=user.home_scope(),
-        object_type="services.notice",
-        object_repr=_("Notices"),
-    )
-    return exports.notices_workbook(queryset)
+    return _export(request, NoticeFilter, Notice, _("Notices"), exports.notices_workbook)
 
 
 @login_required
