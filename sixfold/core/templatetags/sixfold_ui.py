@@ -7,6 +7,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sixfold.core.models import AuditEvent, Level, Region
 from sixfold.core.models.base import unwrap_tags
@@ -46,6 +48,17 @@ def _display(model, field, name: str, value) -> str:
         return "、".join(str(labels.get(t, t)) for t in unwrap_tags(value)) or EMPTY
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("Yes") if value else _("No"))
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        # Stored as UTC ISO text in the event; shown as local (Asia/Shanghai) time.
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 
