@@ -19,11 +19,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sixfold.core import events, pii
 from sixfold.core.actions import PHONE_PATTERN, ensure_perm, normalize_phone
+from sixfold.core.lookups import Unindexed
 from sixfold.core.models import AuditEvent, Level, Region, Resident
 from sixfold.core.models.region import CODE_LENGTH
 
@@ -791,7 +793,7 @@ def uncovered_nodes(scope_code: str, level: str):
     region_levels = (Level.COMMUNITY, Level.VILLAGE) if level == ChainLevel.COMMUNITY else (level,)
     return (
         Region.objects.within(scope_code)
-        .filter(level__in=region_levels)
+        .filter(In(Unindexed("level"), region_levels))
         .filter(~Exists(ResponsibilityLink.objects.filter(region_id=OuterRef("pk"))))
         .order_by("code")
     )
