@@ -419,6 +419,19 @@ def point_detail(request, pk):
     )
 
 
+def _edit_page(request, obj, form, save, *, done: str):
+    """An edit form: on a valid POST call `save(cleaned_data)` (an action) and go to `done`,
+    which is also where Cancel leads; otherwise the form with its field errors."""
+    if request.method == "POST" and run_action(form, save):
+        messages.success(request, _("Saved."))
+        return redirect(done)
+    return render(
+        request,
+        "services/form.html",
+        {"form": form, "title": _("Edit %(name)s") % {"name": obj}, "cancel_url": done},
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def point_edit(request, pk):
@@ -426,19 +439,12 @@ def point_edit(request, pk):
     point = get_object_or_404(_points(user), pk=pk)
     require(user, MANAGE, point.code)
     form = PointForm(request.POST or None, initial=PointForm.initial_for(point))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_point(point, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("services:point_detail", pk=point.pk)
-    return render(
+    return _edit_page(
         request,
-        "services/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": point},
-            "cancel_url": reverse("services:point_detail", args=[point.pk]),
-        },
+        point,
+        form,
+        lambda data: actions.change_point(point, data, by=user),
+        done=reverse("services:point_detail", args=[point.pk]),
     )
 
 
@@ -525,17 +531,8 @@ def staff_edit(request, pk):
             data = {k: v for k, v in data.items() if k != "phone"}
         return actions.change_staff(member, data, by=user)
 
-    if request.method == "POST" and run_action(form, save):
-        messages.success(request, _("Saved."))
-        return redirect("services:point_detail", pk=member.point_id)
-    return render(
-        request,
-        "services/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": member},
-            "cancel_url": reverse("services:point_detail", args=[member.point_id]),
-        },
+    return _edit_page(
+        request, member, form, save, done=reverse("services:point_detail", args=[member.point_id])
     )
 
 
@@ -648,19 +645,12 @@ def venue_edit(request, pk):
     venue = get_object_or_404(_venues(user), pk=pk)
     require(user, MANAGE, venue.code)
     form = VenueForm(request.POST or None, initial=VenueForm.initial_for(venue))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_venue(venue, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("services:venue_detail", pk=venue.pk)
-    return render(
+    return _edit_page(
         request,
-        "services/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": venue},
-            "cancel_url": reverse("services:venue_detail", args=[venue.pk]),
-        },
+        venue,
+        form,
+        lambda data: actions.change_venue(venue, data, by=user),
+        done=reverse("services:venue_detail", args=[venue.pk]),
     )
 
 
@@ -754,19 +744,12 @@ def notice_edit(request, pk):
     notice = get_object_or_404(_notices(user), pk=pk)
     require(user, MANAGE, notice.code)
     form = NoticeForm(request.POST or None, initial=NoticeForm.initial_for(notice))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_notice(notice, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("services:notice_detail", pk=notice.pk)
-    return render(
+    return _edit_page(
         request,
-        "services/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": notice},
-            "cancel_url": reverse("services:notice_detail", args=[notice.pk]),
-        },
+        notice,
+        form,
+        lambda data: actions.change_notice(notice, data, by=user),
+        done=reverse("services:notice_detail", args=[notice.pk]),
     )
 
 
@@ -857,19 +840,12 @@ def type_edit(request, pk):
     require_configure(user)
     service_type = get_object_or_404(ServiceType, pk=pk)
     form = ServiceTypeForm(request.POST or None, initial=ServiceTypeForm.initial_for(service_type))
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_service_type(service_type, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("services:type_list")
-    return render(
+    return _edit_page(
         request,
-        "services/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": service_type},
-            "cancel_url": reverse("services:type_list"),
-        },
+        service_type,
+        form,
+        lambda data: actions.change_service_type(service_type, data, by=user),
+        done=reverse("services:type_list"),
     )
 
 
