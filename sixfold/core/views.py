@@ -145,14 +145,18 @@ def styled_filterset(filterset, user):
     return filterset
 
 
-def edit_page(request, obj, form, save, *, done: str, title=None):
-    """The edit page of any register object: on a valid POST call `save(cleaned_data)` (an
-    action), then go to `done`; otherwise show the form with its field errors."""
+def edit_page(
+    request, obj, form, save, *, done: str, title=None, template="core/form.html", cancel=None
+):
+    """The edit page of any object: on a valid POST call `save(cleaned_data)` (an action), then
+    go to `done`; otherwise show the form with its field errors. Pillars pass their own form
+    `template`; its Cancel leads to `cancel` (default `done`)."""
     if request.method == "POST" and run_action(form, save):
         messages.success(request, _("Saved."))
         return redirect(done)
     title = title or _("Edit %(name)s") % {"name": obj}
-    return render(request, "core/form.html", {"form": form, "object": obj, "title": title})
+    context = {"form": form, "object": obj, "title": title, "cancel_url": cancel or done}
+    return render(request, template, context)
 
 
 def confirm_delete(request, obj, delete, *, done: str, cancel: str):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sixfold.core.forms import apply_errors
 from sixfold.core.models import AuditEvent, Level, Region, Resident
 from sixfold.core.models.region import CODE_LENGTH
-from sixfold.core.views import list_context, styled_filterset
+from sixfold.core.views import edit_page, list_context, styled_filterset
 
 from . import actions, exports
 from .actions import ASSIGN, CONFIGURE, MANAGE, VIEW, community_code
@@ -326,19 +326,14 @@ def organization_edit(request, pk):
     form = OrganizationForm(
         request.POST or None, level=org.level, initial=OrganizationForm.initial_for(org)
     )
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_organization(org, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("party:organization_detail", pk=org.pk)
-    return render(
+    return edit_page(
         request,
-        "party/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": org.name},
-            "cancel_url": reverse("party:organization_detail", args=[org.pk]),
-        },
+        org,
+        form,
+        lambda data: actions.change_organization(org, data, by=user),
+        done=reverse("party:organization_detail", args=[org.pk]),
+        title=_("Edit %(name)s") % {"name": org.name},
+        template="party/form.html",
     )
 
 
@@ -585,19 +580,14 @@ def member_edit(request, pk):
         groups=visible_groups(user).within(member.code),
         initial=MemberEditForm.initial_for(member),
     )
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_member(member, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("party:member_detail", pk=member.pk)
-    return render(
+    return edit_page(
         request,
-        "party/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": member.display_name},
-            "cancel_url": reverse("party:member_detail", args=[member.pk]),
-        },
+        member,
+        form,
+        lambda data: actions.change_member(member, data, by=user),
+        done=reverse("party:member_detail", args=[member.pk]),
+        title=_("Edit %(name)s") % {"name": member.display_name},
+        template="party/form.html",
     )
 
 
@@ -1124,17 +1114,12 @@ def post_kind_edit(request, pk):
             "order": kind.order,
         },
     )
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_post_kind(kind, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("party:post_kinds")
-    return render(
+    return edit_page(
         request,
-        "party/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": kind.name},
-            "cancel_url": reverse("party:post_kinds"),
-        },
+        kind,
+        form,
+        lambda data: actions.change_post_kind(kind, data, by=user),
+        done=reverse("party:post_kinds"),
+        title=_("Edit %(name)s") % {"name": kind.name},
+        template="party/form.html",
     )

@@ -31,7 +31,7 @@ from sixfold.core import events, pii
 from sixfold.core.forms import apply_errors
 from sixfold.core.models import AuditEvent, Building, Level, Region
 from sixfold.core.models.region import CODE_LENGTH
-from sixfold.core.views import list_context, styled_filterset
+from sixfold.core.views import edit_page, list_context, styled_filterset
 from sixfold.party.models import CHAIN_ROLES, ResponsibilityLink, chain_level_of
 
 from . import actions, exports
@@ -419,19 +419,6 @@ def point_detail(request, pk):
     )
 
 
-def _edit_page(request, obj, form, save, *, done: str):
-    """An edit form: on a valid POST call `save(cleaned_data)` (an action) and go to `done`,
-    which is also where Cancel leads; otherwise the form with its field errors."""
-    if request.method == "POST" and run_action(form, save):
-        messages.success(request, _("Saved."))
-        return redirect(done)
-    return render(
-        request,
-        "services/form.html",
-        {"form": form, "title": _("Edit %(name)s") % {"name": obj}, "cancel_url": done},
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def point_edit(request, pk):
@@ -439,12 +426,13 @@ def point_edit(request, pk):
     point = get_object_or_404(_points(user), pk=pk)
     require(user, MANAGE, point.code)
     form = PointForm(request.POST or None, initial=PointForm.initial_for(point))
-    return _edit_page(
+    return edit_page(
         request,
         point,
         form,
         lambda data: actions.change_point(point, data, by=user),
         done=reverse("services:point_detail", args=[point.pk]),
+        template="services/form.html",
     )
 
 
@@ -531,8 +519,13 @@ def staff_edit(request, pk):
             data = {k: v for k, v in data.items() if k != "phone"}
         return actions.change_staff(member, data, by=user)
 
-    return _edit_page(
-        request, member, form, save, done=reverse("services:point_detail", args=[member.point_id])
+    return edit_page(
+        request,
+        member,
+        form,
+        save,
+        done=reverse("services:point_detail", args=[member.point_id]),
+        template="services/form.html",
     )
 
 
@@ -645,12 +638,13 @@ def venue_edit(request, pk):
     venue = get_object_or_404(_venues(user), pk=pk)
     require(user, MANAGE, venue.code)
     form = VenueForm(request.POST or None, initial=VenueForm.initial_for(venue))
-    return _edit_page(
+    return edit_page(
         request,
         venue,
         form,
         lambda data: actions.change_venue(venue, data, by=user),
         done=reverse("services:venue_detail", args=[venue.pk]),
+        template="services/form.html",
     )
 
 
@@ -744,12 +738,13 @@ def notice_edit(request, pk):
     notice = get_object_or_404(_notices(user), pk=pk)
     require(user, MANAGE, notice.code)
     form = NoticeForm(request.POST or None, initial=NoticeForm.initial_for(notice))
-    return _edit_page(
+    return edit_page(
         request,
         notice,
         form,
         lambda data: actions.change_notice(notice, data, by=user),
         done=reverse("services:notice_detail", args=[notice.pk]),
+        template="services/form.html",
     )
 
 
@@ -840,12 +835,13 @@ def type_edit(request, pk):
     require_configure(user)
     service_type = get_object_or_404(ServiceType, pk=pk)
     form = ServiceTypeForm(request.POST or None, initial=ServiceTypeForm.initial_for(service_type))
-    return _edit_page(
+    return edit_page(
         request,
         service_type,
         form,
         lambda data: actions.change_service_type(service_type, data, by=user),
         done=reverse("services:type_list"),
+        template="services/form.html",
     )
 
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sixfold.core.forms import apply_errors
 from sixfold.core.models import Region
-from sixfold.core.views import list_context, styled_filterset
+from sixfold.core.views import edit_page, list_context, styled_filterset
 from sixfold.party.models import PartyMember, PartyOrganization
 
 from . import actions, exports, letters
@@ -557,19 +557,14 @@ def unit_edit(request, pk):
     }
     form = UnitForm(request.POST or None, initial=initial)
     form.fields["phone"].help_text = _("Leave empty to keep the stored number.")
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_unit(unit, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("dualreport:unit_list")
-    return render(
+    return edit_page(
         request,
-        "party/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": unit.name},
-            "cancel_url": reverse("dualreport:unit_list"),
-        },
+        unit,
+        form,
+        lambda data: actions.change_unit(unit, data, by=user),
+        done=reverse("dualreport:unit_list"),
+        title=_("Edit %(name)s") % {"name": unit.name},
+        template="party/form.html",
     )
 
 
@@ -771,19 +766,14 @@ def post_edit(request, pk):
         )
     }
     form = PostForm(request.POST or None, initial=initial, current_category=post.category)
-    if request.method == "POST" and run_action(
-        form, lambda data: actions.change_post(post, data, by=user)
-    ):
-        messages.success(request, _("Saved."))
-        return redirect("dualreport:post_detail", pk=post.pk)
-    return render(
+    return edit_page(
         request,
-        "party/form.html",
-        {
-            "form": form,
-            "title": _("Edit %(name)s") % {"name": post.title},
-            "cancel_url": reverse("dualreport:post_detail", args=[post.pk]),
-        },
+        post,
+        form,
+        lambda data: actions.change_post(post, data, by=user),
+        done=reverse("dualreport:post_detail", args=[post.pk]),
+        title=_("Edit %(name)s") % {"name": post.title},
+        template="party/form.html",
     )
 
 
